@@ -1,0 +1,54 @@
+# Every target uses the project's own virtualenv (.venv), created on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DATABASE_URL ?= sqlite:///incidents.db
+
+.PHONY: run test lint format generate check-generated smoke bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## run: migrate the SQLite file, make sure a dev team and key exist, print them, serve
+run: $(STAMP)
+	$(BIN)/incidents-service dev-setup
+	$(BIN)/incidents-service serve
+
+## test: the whole suite on SQLite and on PostgreSQL (INCIDENTS_TEST_POSTGRES_URL, default the local server)
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check incidents_service tests
+	$(BIN)/ruff format --check incidents_service tests
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix incidents_service tests
+	$(BIN)/ruff format incidents_service tests
+
+## generate: protoc output (with .pyi stubs) into generated/, committed
+generate: $(STAMP)
+	rm -rf generated/com generated/incidents_service_api
+	$(BIN)/python scripts/generate.py generated
+
+## check-generated: fail when generated/ is stale against protos/
+check-generated: $(STAMP)
+	rm -rf .generated-check
+	$(BIN)/python scripts/generate.py .generated-check
+	diff -r -x __pycache__ .generated-check generated || \
+		(echo "generated/ is stale: run 'make generate' and commit" && rm -rf .generated-check && exit 1)
+	rm -rf .generated-check
+
+## smoke: start a server on a scratch SQLite file and run the README's grpcurl calls against it
+smoke: $(STAMP)
+	$(BIN)/python scripts/smoke.py
+
+clean:
+	rm -rf $(VENV) .generated-check .pytest_cache .mypy_cache .ruff_cache

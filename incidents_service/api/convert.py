@@ -1,0 +1,411 @@
+"""The one conversion module: wire messages <-> domain objects, with input validation.
+
+Decoders collect every violation of a request and raise one InvalidArgument naming each bad field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from com.coralogixapis.incidents.v1 import incident_pb2 as pb
+from google.protobuf import duration_pb2, timestamp_pb2
+from google.protobuf.wrappers_pb2 import BoolValue, Int32Value, StringValue
+from incidents_service_api.v1 import incidents_service_api_pb2 as api
+
+from incidents_service.domain import limits
+from incidents_service.domain.errors import FieldViolation, InvalidArgument
+from incidents_service.domain.model import (
+    AlertEvent,
+    AlertOutcome,
+    AlertType,
+    EventType,
+    Incident,
+    IncidentEvent,
+    IncidentState,
+    IncidentStatus,
+    MetaLabels,
+    OriginatorType,
+    Severity,
+)
+from incidents_service.domain.queries import DEFAULT_ORDER, IncidentFilter, SortField, SortKey
+
+# ---- enums -------------------------------------------------------------------------------------
+
+SEVERITY_TO_WIRE = {
+    Severity.INFO: pb.INCIDENT_SEVERITY_INFO,
+    Severity.LOW: pb.INCIDENT_SEVERITY_LOW,
+    Severity.WARNING: pb.INCIDENT_SEVERITY_WARNING,
+    Severity.ERROR: pb.INCIDENT_SEVERITY_ERROR,
+    Severity.CRITICAL: pb.INCIDENT_SEVERITY_CRITICAL,
+}
+SEVERITY_FROM_WIRE = {wire: severity for severity, wire in SEVERITY_TO_WIRE.items()}
+STATE_TO_WIRE = {
+    IncidentState.TRIGGERED: pb.INCIDENT_STATE_TRIGGERED,
+    IncidentState.RESOLVED: pb.INCIDENT_STATE_RESOLVED,
+}
+STATE_FROM_WIRE = {wire: state for state, wire in STATE_TO_WIRE.items()}
+UPSERT_STATE_FROM_WIRE = {
+    pb.UPSERT_INCIDENT_STATE_TYPE_TRIGGERED: IncidentState.TRIGGERED,
+    pb.UPSERT_INCIDENT_STATE_TYPE_RESOLVED: IncidentState.RESOLVED,
+}
+UPSERT_STATE_TO_WIRE = {state: wire for wire, state in UPSERT_STATE_FROM_WIRE.items()}
+STATUS_TO_WIRE = {
+    IncidentStatus.TRIGGERED: pb.INCIDENT_STATUS_TRIGGERED,
+    IncidentStatus.ACKNOWLEDGED: pb.INCIDENT_STATUS_ACKNOWLEDGED,
+    IncidentStatus.RESOLVED: pb.INCIDENT_STATUS_RESOLVED,
+}
+STATUS_FROM_WIRE = {wire: status for status, wire in STATUS_TO_WIRE.items()}
+EVENT_TYPE_TO_WIRE = {
+    EventType.OPEN: pb.INCIDENT_EVENT_TYPE_OPEN,
+    EventType.UPSERT_STATE: pb.INCIDENT_EVENT_TYPE_UPSERT_STATE,
+    EventType.CLOSE: pb.INCIDENT_EVENT_TYPE_CLOSE,
+    EventType.SNOOZE_INDICATOR: pb.INCIDENT_EVENT_TYPE_SNOOZE_INDICATOR,
+    EventType.ASSIGN: pb.INCIDENT_EVENT_TYPE_ASSIGN,
+    EventType.ACKNOWLEDGE: pb.INCIDENT_EVENT_TYPE_ACKNOWLEDGE,
+    EventType.UNASSIGN: pb.INCIDENT_EVENT_TYPE_UNASSIGN,
+}
+ORIGINATOR_TO_WIRE = {
+    OriginatorType.OPERATIONAL: pb.ORIGINATOR_TYPE_OPERATIONAL,
+    OriginatorType.ADMINISTRATIVE: pb.ORIGINATOR_TYPE_ADMINISTRATIVE,
+}
+ALERT_TYPE_FROM_WIRE = {
+    pb.INCIDENT_EVENT_ALERT_TYPE_STANDARD_OR_UNSPECIFIED: AlertType.STANDARD,
+    pb.INCIDENT_EVENT_ALERT_TYPE_METRIC: AlertType.METRIC,
+    pb.INCIDENT_EVENT_ALERT_TYPE_NEW_VALUE: AlertType.NEW_VALUE,
+    pb.INCIDENT_EVENT_ALERT_TYPE_RATIO: AlertType.RATIO,
+    pb.INCIDENT_EVENT_ALERT_TYPE_TIME_RELATIVE: AlertType.TIME_RELATIVE,
+    pb.INCIDENT_EVENT_ALERT_TYPE_UNIQUE_COUNT: AlertType.UNIQUE_COUNT,
+    pb.INCIDENT_EVENT_ALERT_TYPE_TRACING: AlertType.TRACING,
+    pb.INCIDENT_EVENT_ALERT_TYPE_FLOW: AlertType.FLOW,
+    pb.INCIDENT_EVENT_ALERT_TYPE_SLO: AlertType.SLO,
+}
+ALERT_TYPE_TO_WIRE = {alert_type: wire for wire, alert_type in ALERT_TYPE_FROM_WIRE.items()}
+OUTCOME_TO_WIRE = {
+    AlertOutcome.CREATED: api.AlertEventResult.CREATED,
+    AlertOutcome.UPDATED: api.AlertEventResult.UPDATED,
+    AlertOutcome.REOPENED: api.AlertEventResult.REOPENED,
+    AlertOutcome.DUPLICATE: api.AlertEventResult.DUPLICATE,
+    AlertOutcome.IGNORED: api.AlertEventResult.IGNORED,
+}
+
+# Alert timestamps further ahead than this are refused: a future-dated event would make every
+# later one look late and freeze the incident.
+MAX_CLOCK_SKEW = timedelta(minutes=15)
+EARLIEST_TIMESTAMP = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+# ---- small pieces ------------------------------------------------------------------------------
+
+
+def _sv(value: str) -> StringValue:
+    return StringValue(value=value)
+
+
+def _user(user_id: str) -> pb.UserDetails:
+    return pb.UserDetails(user_id=_sv(user_id))
+
+
+def timestamp_to_wire(value: datetime) -> timestamp_pb2.Timestamp:
+    ts = timestamp_pb2.Timestamp()
+    ts.FromDatetime(value)
+    return ts
+
+
+def timestamp_from_wire(field: str, ts: timestamp_pb2.Timestamp, out: list[FieldViolation]) -> datetime | None:
+    try:
+        value = ts.ToDatetime(tzinfo=UTC)
+    except (ValueError, OverflowError, OSError):
+        out.append(FieldViolation(field, "not a valid timestamp"))
+        return None
+    if not 0 <= ts.nanos < 1_000_000_000:
+        out.append(FieldViolation(field, "nanos must be within 0..999999999"))
+        return None
+    return value
+
+
+def check_violations(violations: list[FieldViolation]) -> None:
+    if violations:
+        raise InvalidArgument(violations)
+
+
+def required_id(field: str, value: StringValue | str, present: bool, out: list[FieldViolation]) -> str:
+    text = value.value if isinstance(value, StringValue) else value
+    if not present or not text:
+        out.append(FieldViolation(field, "is required"))
+        return ""
+    limits.check_text(field, text, limits.MAX_KEY_CHARS, out)
+    return text
+
+
+def id_list(field: str, values: Iterable[StringValue | str], out: list[FieldViolation]) -> list[str]:
+    """Ids of a batch call: 1 to 1000, none empty; duplicates kept here, counted once by the operation."""
+    ids = [v.value if isinstance(v, StringValue) else v for v in values]
+    limits.check_id_count(field, len(ids), out)
+    for index, incident_id in enumerate(ids[: limits.MAX_IDS_PER_CALL]):
+        if not incident_id:
+            out.append(FieldViolation(f"{field}[{index}]", "is empty"))
+        else:
+            limits.check_text(f"{field}[{index}]", incident_id, limits.MAX_KEY_CHARS, out)
+    return ids
+
+
+def severity_from_wire(field: str, value: int, out: list[FieldViolation], allow_unset: bool) -> Severity | None:
+    if value == pb.INCIDENT_SEVERITY_UNSPECIFIED and allow_unset:
+        return None
+    severity = SEVERITY_FROM_WIRE.get(value)
+    if severity is None:
+        out.append(FieldViolation(field, f"unknown severity {value}"))
+    return severity
+
+
+def meta_labels_from_wire(field: str, labels: Sequence[pb.MetaLabel], out: list[FieldViolation]) -> MetaLabels:
+    pairs = [(label.key.value, label.value.value) for label in labels]
+    limits.check_label_pairs(field, pairs, len(pairs), out)
+    return pairs
+
+
+def label_map_from_wire(field: str, labels: Mapping[str, str], out: list[FieldViolation]) -> dict[str, str]:
+    limits.check_label_map(field, labels, out)
+    return dict(labels)
+
+
+# ---- incidents and events out ------------------------------------------------------------------
+
+
+def incident_to_wire(incident: Incident, now: datetime, events: Sequence[IncidentEvent] = ()) -> pb.Incident:
+    message = pb.Incident(
+        id=_sv(incident.id),
+        name=_sv(incident.name),
+        state=STATE_TO_WIRE[incident.state],
+        status=STATUS_TO_WIRE[incident.status],
+        description=_sv(incident.description),
+        severity=SEVERITY_TO_WIRE[incident.severity],
+        created_at=timestamp_to_wire(incident.created_at),
+        contextual_labels=incident.contextual_labels,
+        display_labels=incident.display_labels,
+        is_muted=BoolValue(value=incident.is_muted(now)),
+        meta_labels=[pb.MetaLabel(key=_sv(key), value=_sv(value)) for key, value in incident.meta_labels],
+    )
+    if incident.assigned_to is not None:
+        message.assignments.append(
+            pb.Assignment(assigned_to=_user(incident.assigned_to), assigned_by=_user(incident.assigned_by or ""))
+        )
+    if incident.closed_at is not None:
+        message.closed_at.CopyFrom(timestamp_to_wire(incident.closed_at))
+    if incident.last_state_update_time is not None:
+        message.last_state_update_time.CopyFrom(timestamp_to_wire(incident.last_state_update_time))
+    if incident.last_state_update_key is not None:
+        message.last_state_update_key.CopyFrom(_sv(incident.last_state_update_key))
+    duration = duration_pb2.Duration()
+    duration.FromTimedelta(incident.duration(now))
+    message.duration.CopyFrom(duration)
+    message.events.extend(wire for wire in (event_to_wire(e) for e in events) if wire is not None)
+    return message
+
+
+def event_to_wire(event: IncidentEvent) -> pb.IncidentEvent | None:
+    """The wire form of an event; None for UPDATE events, which the wire enum cannot express."""
+    wire_type = EVENT_TYPE_TO_WIRE.get(event.type)
+    if wire_type is None:
+        return None
+    message = pb.IncidentEvent(
+        id=_sv(event.id),
+        incident_event_type=wire_type,
+        originator_type=ORIGINATOR_TO_WIRE[event.originator.type],
+    )
+    if event.originator.type is OriginatorType.ADMINISTRATIVE:
+        message.administrative_event.user_id.value = event.originator.name
+    else:
+        message.operational_event.system_name.value = event.originator.name
+    payload: dict[str, Any] = event.payload
+    if event.type is EventType.UPSERT_STATE:
+        upsert = message.upsert_state
+        upsert.state_type = UPSERT_STATE_TO_WIRE[IncidentState(payload["state_type"])]
+        upsert.is_muted.value = bool(payload.get("is_muted", False))
+        if payload.get("cx_event_key"):
+            upsert.payload.cx_event_key.value = payload["cx_event_key"]
+    elif event.type is EventType.ACKNOWLEDGE:
+        message.acknowledge.acknowledged_by.CopyFrom(_user(payload["acknowledged_by"]))
+    elif event.type is EventType.CLOSE:
+        message.close.closed_by.CopyFrom(_user(payload["closed_by"]))
+    elif event.type is EventType.ASSIGN:
+        message.assignment.assignment.assigned_to.CopyFrom(_user(payload["assigned_to"]))
+        message.assignment.assignment.assigned_by.CopyFrom(_user(payload["assigned_by"]))
+    elif event.type is EventType.UNASSIGN:
+        message.unassign.SetInParent()
+    elif event.type is EventType.SNOOZE_INDICATOR:
+        snooze = message.snooze_indicator
+        snooze.start_time.CopyFrom(timestamp_to_wire(datetime.fromisoformat(payload["start_time"])))
+        snooze.duration_minutes.CopyFrom(Int32Value(value=int(payload["duration_minutes"])))
+        snooze.user_id.value = payload["user_id"]
+    return message
+
+
+def events_to_wire(events: Iterable[IncidentEvent]) -> list[pb.IncidentEvent]:
+    return [wire for wire in (event_to_wire(e) for e in events) if wire is not None]
+
+
+# ---- requests in -------------------------------------------------------------------------------
+
+
+def alert_events_from_wire(events: Sequence[api.AlertEvent], now: datetime) -> list[AlertEvent]:
+    out: list[FieldViolation] = []
+    if not events:
+        out.append(FieldViolation("events", "at least one alert event is required"))
+    if len(events) > limits.MAX_ALERT_EVENTS_PER_CALL:
+        raise InvalidArgument.single(
+            "events", f"more than the limit of {limits.MAX_ALERT_EVENTS_PER_CALL} alert events per call"
+        )
+    decoded = [_alert_event_from_wire(f"events[{index}]", event, now, out) for index, event in enumerate(events)]
+    check_violations(out)
+    return [event for event in decoded if event is not None]
+
+
+def _alert_event_from_wire(
+    field: str, event: api.AlertEvent, now: datetime, out: list[FieldViolation]
+) -> AlertEvent | None:
+    before = len(out)
+    correlation_key = required_id(f"{field}.correlation_key", event.correlation_key, True, out)
+    cx_event_key = required_id(f"{field}.cx_event_key", event.cx_event_key, True, out)
+    state = UPSERT_STATE_FROM_WIRE.get(event.state_type)
+    if state is None:
+        out.append(FieldViolation(f"{field}.state_type", "must be TRIGGERED or RESOLVED"))
+    timestamp = now
+    if event.HasField("timestamp"):
+        decoded = timestamp_from_wire(f"{field}.timestamp", event.timestamp, out)
+        if decoded is not None:
+            if decoded > now + MAX_CLOCK_SKEW:
+                out.append(FieldViolation(f"{field}.timestamp", "more than 15 minutes in the future"))
+            elif decoded < EARLIEST_TIMESTAMP:
+                out.append(FieldViolation(f"{field}.timestamp", "before 1970-01-01"))
+            timestamp = decoded.replace(microsecond=decoded.microsecond)
+    limits.check_text(f"{field}.name", event.name, limits.MAX_NAME_CHARS, out)
+    limits.check_description(f"{field}.description", event.description, out)
+    severity = severity_from_wire(f"{field}.severity", event.severity, out, allow_unset=True)
+    contextual = label_map_from_wire(f"{field}.contextual_labels", event.contextual_labels, out)
+    display = label_map_from_wire(f"{field}.display_labels", event.display_labels, out)
+    meta = meta_labels_from_wire(f"{field}.meta_labels", event.meta_labels, out)
+    for name in ("application_name", "subsystem_name"):
+        limits.check_text(f"{field}.{name}", getattr(event, name), limits.MAX_LABEL_VALUE_CHARS, out)
+    for name in ("alert_id", "alert_name", "source_system"):
+        limits.check_text(f"{field}.{name}", getattr(event, name), limits.MAX_KEY_CHARS, out)
+    alert_type = ALERT_TYPE_FROM_WIRE.get(event.alert_type)
+    if alert_type is None:
+        out.append(FieldViolation(f"{field}.alert_type", f"unknown alert type {event.alert_type}"))
+    if len(out) > before or state is None or alert_type is None:
+        return None
+    return AlertEvent(
+        correlation_key=correlation_key,
+        cx_event_key=cx_event_key,
+        state=state,
+        timestamp=timestamp,
+        name=event.name,
+        description=event.description,
+        severity=severity,
+        contextual_labels=contextual,
+        display_labels=display,
+        meta_labels=meta,
+        application_name=event.application_name,
+        subsystem_name=event.subsystem_name,
+        is_muted=event.is_muted,
+        alert_id=event.alert_id,
+        alert_name=event.alert_name,
+        alert_type=alert_type,
+        source_system=event.source_system,
+    )
+
+
+def incident_filter_from_wire(f: pb.IncidentQueryFilter) -> IncidentFilter:
+    out: list[FieldViolation] = []
+    statuses = _enum_set("filter.status", f.status, STATUS_FROM_WIRE, out)
+    states = _enum_set("filter.state", f.state, STATE_FROM_WIRE, out)
+    severities = _enum_set("filter.severity", f.severity, SEVERITY_FROM_WIRE, out)
+    created_from = created_to = None
+    if f.HasField("created_at_range"):
+        if f.created_at_range.HasField("start_time"):
+            created_from = timestamp_from_wire("filter.created_at_range.start_time", f.created_at_range.start_time, out)
+        if f.created_at_range.HasField("end_time"):
+            created_to = timestamp_from_wire("filter.created_at_range.end_time", f.created_at_range.end_time, out)
+    else:
+        # The deprecated start_time / end_time act as created_at_range when that is unset.
+        if f.HasField("start_time"):
+            created_from = timestamp_from_wire("filter.start_time", f.start_time, out)
+        if f.HasField("end_time"):
+            created_to = timestamp_from_wire("filter.end_time", f.end_time, out)
+    for name in ("contextual_labels", "display_labels", "meta_labels", "search_query", "incident_duration_range"):
+        present = len(getattr(f, name)) > 0 if name in ("contextual_labels", "display_labels", "meta_labels") else (
+            f.HasField(name)
+        )
+        if present:
+            out.append(FieldViolation(f"filter.{name}", "this filter is not supported by this server version"))
+    check_violations(out)
+    return IncidentFilter(
+        statuses=statuses,
+        states=states,
+        severities=severities,
+        assignees=frozenset(v.value for v in f.assignee),
+        application_names=frozenset(v.value for v in f.application_name),
+        subsystem_names=frozenset(v.value for v in f.subsystem_name),
+        is_muted=f.is_muted.value if f.HasField("is_muted") else None,
+        created_from=created_from,
+        created_to=created_to,
+    )
+
+
+def _enum_set(field: str, values: Iterable[int], mapping: Mapping[int, Any], out: list[FieldViolation]) -> frozenset[Any]:
+    decoded = set()
+    for value in values:
+        if value not in mapping:
+            out.append(FieldViolation(field, f"unknown value {value}"))
+        else:
+            decoded.add(mapping[value])
+    return frozenset(decoded)
+
+
+_SORT_FIELDS_FROM_WIRE = {
+    pb.INCIDENTS_FIELDS_CREATED_TIME: SortField.CREATED_AT,
+    pb.INCIDENTS_FIELDS_ID: SortField.ID,
+}
+
+
+def order_from_wire(order_bys: Sequence[pb.OrderBy]) -> tuple[SortKey, ...]:
+    """The requested order plus tie-breakers (created_at, then id) so the order is total.
+
+    Tie-breakers take the direction of the last requested key; with no order_bys the default is
+    created_at descending.
+    """
+    if not order_bys:
+        return DEFAULT_ORDER
+    out: list[FieldViolation] = []
+    keys: list[SortKey] = []
+    for index, order_by in enumerate(order_bys):
+        field = f"order_bys[{index}]"
+        if order_by.direction not in (pb.ORDER_BY_DIRECTION_UNSPECIFIED, pb.ORDER_BY_DIRECTION_ASC, pb.ORDER_BY_DIRECTION_DESC):
+            out.append(FieldViolation(f"{field}.direction", f"unknown direction {order_by.direction}"))
+            continue
+        descending = order_by.direction == pb.ORDER_BY_DIRECTION_DESC
+        if order_by.WhichOneof("field") != "incident_field":
+            out.append(FieldViolation(field, "ordering by a contextual label is not supported by this server version"))
+            continue
+        sort_field = _SORT_FIELDS_FROM_WIRE.get(order_by.incident_field)
+        if sort_field is None:
+            out.append(FieldViolation(f"{field}.incident_field", "this order field is not supported by this server version"))
+            continue
+        if all(key.field is not sort_field for key in keys):
+            keys.append(SortKey(sort_field, descending))
+    check_violations(out)
+    last_descending = keys[-1].descending
+    for tie_breaker in (SortField.CREATED_AT, SortField.ID):
+        if all(key.field is not tie_breaker for key in keys):
+            keys.append(SortKey(tie_breaker, last_descending))
+    return tuple(keys)
+
+
+def page_size_from_wire(pagination: pb.PaginationRequest) -> int:
+    """0 or unset means the default of 50; above 1000 means 1000 (AIP-158)."""
+    requested = pagination.page_size.value if pagination.HasField("page_size") else 0
+    if requested == 0:
+        return limits.DEFAULT_PAGE_SIZE
+    return min(requested, limits.MAX_PAGE_SIZE)

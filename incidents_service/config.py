@@ -1,0 +1,50 @@
+"""Settings from environment variables, each overridable by a command-line flag (SPEC section 10)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+DEFAULT_DATABASE_URL = "sqlite:///incidents.db"
+DEFAULT_LISTEN = "127.0.0.1:50051"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    listen: str = DEFAULT_LISTEN
+    tls_cert: str | None = None  # PEM certificate chain; with tls_key, the server speaks TLS only
+    tls_key: str | None = None
+    workers: int = 16  # threads serving calls; also the database connection pool size
+    log_level: str = "INFO"
+    grace_seconds: float = 10.0  # SIGTERM: how long calls in flight may take to finish
+
+    @classmethod
+    def from_environment(cls) -> Settings:
+        env = os.environ
+        return cls(
+            database_url=env.get("INCIDENTS_DATABASE_URL", DEFAULT_DATABASE_URL),
+            listen=env.get("INCIDENTS_LISTEN", DEFAULT_LISTEN),
+            tls_cert=env.get("INCIDENTS_TLS_CERT") or None,
+            tls_key=env.get("INCIDENTS_TLS_KEY") or None,
+            workers=int(env.get("INCIDENTS_WORKERS", "16")),
+            log_level=env.get("INCIDENTS_LOG_LEVEL", "INFO").upper(),
+            grace_seconds=float(env.get("INCIDENTS_GRACE_SECONDS", "10")),
+        )
+
+    def problems(self) -> list[str]:
+        """Settings that cannot work, each as one line for the operator."""
+        found = []
+        if bool(self.tls_cert) != bool(self.tls_key):
+            found.append("TLS needs both a certificate (INCIDENTS_TLS_CERT) and a key (INCIDENTS_TLS_KEY)")
+        for path in (self.tls_cert, self.tls_key):
+            if path and not os.path.isfile(path):
+                found.append(f"TLS file not found: {path}")
+        if not 1 <= self.workers <= 1000:
+            found.append("workers must be between 1 and 1000")
+        if self.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            found.append("log level must be DEBUG, INFO, WARNING or ERROR")
+        host, _, port = self.listen.rpartition(":")
+        if not host or not port.isdigit():
+            found.append(f"listen address must be HOST:PORT, got {self.listen!r}")
+        return found

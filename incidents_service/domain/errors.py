@@ -1,0 +1,71 @@
+"""Domain errors. The API edge maps each to one gRPC status (api/errors.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DomainError(Exception):
+    """Base of every error the service reports to a client on purpose."""
+
+
+@dataclass(frozen=True)
+class FieldViolation:
+    field: str
+    description: str
+
+
+class InvalidArgument(DomainError):
+    """Malformed input; names each bad field (google.rpc.BadRequest)."""
+
+    def __init__(self, violations: list[FieldViolation]) -> None:
+        self.violations = violations
+        super().__init__("; ".join(f"{v.field}: {v.description}" for v in violations))
+
+    @classmethod
+    def single(cls, field: str, description: str) -> InvalidArgument:
+        return cls([FieldViolation(field, description)])
+
+
+class NotFound(DomainError):
+    """Ids that do not exist in the caller's team (another team's ids look the same)."""
+
+    def __init__(self, resource_type: str, ids: list[str]) -> None:
+        self.resource_type = resource_type
+        self.ids = ids
+        super().__init__(f"{resource_type} not found: {', '.join(ids)}")
+
+
+@dataclass(frozen=True)
+class RefusedTransition:
+    incident_id: str
+    state: str
+    reason: str
+
+
+class FailedPrecondition(DomainError):
+    """An action refused because of the incidents' current state; names each incident and its state."""
+
+    def __init__(self, action: str, refused: list[RefusedTransition]) -> None:
+        self.action = action
+        self.refused = refused
+        names = ", ".join(f"{r.incident_id} ({r.state})" for r in refused)
+        super().__init__(f"cannot {action}: {names}")
+
+
+class PermissionDenied(DomainError):
+    def __init__(self, permission: str) -> None:
+        self.permission = permission
+        super().__init__(f"this API key lacks the permission {permission}")
+
+
+class Unauthenticated(DomainError):
+    pass
+
+
+class StorageUnavailable(DomainError):
+    """The database cannot be reached right now; the client may retry."""
+
+
+class ConcurrentConflict(Exception):
+    """Another transaction won a race (unique key or serialization); the operation is retried whole."""

@@ -1,0 +1,486 @@
+"""The incident and its event log: plain Python, no database or gRPC import.
+
+Every change to an incident goes through a method here, and every method that changes something
+appends exactly one event (two for an alert that opens an incident), so the incident's fields always
+agree with its log. Methods that would change nothing return False and record nothing.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+
+class Severity(enum.IntEnum):
+    """Values are the severity order (lowest first), used for sorting and comparisons."""
+
+    INFO = 1
+    LOW = 2
+    WARNING = 3
+    ERROR = 4
+    CRITICAL = 5
+
+
+class IncidentState(enum.StrEnum):
+    """What the alerting side says."""
+
+    TRIGGERED = "TRIGGERED"
+    RESOLVED = "RESOLVED"
+
+
+class IncidentStatus(enum.StrEnum):
+    """What responders see."""
+
+    TRIGGERED = "TRIGGERED"
+    ACKNOWLEDGED = "ACKNOWLEDGED"
+    RESOLVED = "RESOLVED"
+
+
+class EventType(enum.StrEnum):
+    OPEN = "OPEN"
+    UPSERT_STATE = "UPSERT_STATE"
+    CLOSE = "CLOSE"
+    SNOOZE_INDICATOR = "SNOOZE_INDICATOR"
+    ASSIGN = "ASSIGN"
+    ACKNOWLEDGE = "ACKNOWLEDGE"
+    UNASSIGN = "UNASSIGN"
+    # Kept in the log for UpdateIncident; the wire enum has no such type, so GetIncidentEvents omits it.
+    UPDATE = "UPDATE"
+
+
+class OriginatorType(enum.StrEnum):
+    OPERATIONAL = "OPERATIONAL"  # the alerting system (operational_event.system_name)
+    ADMINISTRATIVE = "ADMINISTRATIVE"  # a person or service holding an API key (user_id)
+
+
+class AlertType(enum.StrEnum):
+    STANDARD = "STANDARD"
+    METRIC = "METRIC"
+    NEW_VALUE = "NEW_VALUE"
+    RATIO = "RATIO"
+    TIME_RELATIVE = "TIME_RELATIVE"
+    UNIQUE_COUNT = "UNIQUE_COUNT"
+    TRACING = "TRACING"
+    FLOW = "FLOW"
+    SLO = "SLO"
+
+
+class AlertOutcome(enum.StrEnum):
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+    REOPENED = "REOPENED"
+    DUPLICATE = "DUPLICATE"
+    IGNORED = "IGNORED"
+
+
+MetaLabels = list[tuple[str, str]]
+
+# Name of the originator recorded for alert events that do not say which system sent them.
+DEFAULT_SOURCE_SYSTEM = "alerting"
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass(frozen=True)
+class Originator:
+    type: OriginatorType
+    name: str  # user_id (administrative) or system_name (operational)
+
+    @classmethod
+    def user(cls, principal: str) -> Originator:
+        return cls(OriginatorType.ADMINISTRATIVE, principal)
+
+    @classmethod
+    def system(cls, system_name: str) -> Originator:
+        return cls(OriginatorType.OPERATIONAL, system_name or DEFAULT_SOURCE_SYSTEM)
+
+
+@dataclass(frozen=True)
+class AlertEvent:
+    """One alert event as reported by the alerting side, already validated."""
+
+    correlation_key: str
+    cx_event_key: str
+    state: IncidentState
+    timestamp: datetime
+    name: str = ""
+    description: str = ""
+    severity: Severity | None = None
+    contextual_labels: dict[str, str] = field(default_factory=dict)
+    display_labels: dict[str, str] = field(default_factory=dict)
+    meta_labels: MetaLabels = field(default_factory=list)
+    application_name: str = ""
+    subsystem_name: str = ""
+    is_muted: bool = False
+    alert_id: str = ""
+    alert_name: str = ""
+    alert_type: AlertType = AlertType.STANDARD
+    source_system: str = ""
+
+    def alert_details(self) -> dict[str, Any]:
+        """What the event log keeps of the alert (IncidentEventExtendedMetadata)."""
+        return {
+            "alert_id": self.alert_id,
+            "alert_name": self.alert_name,
+            "alert_type": self.alert_type.value,
+            "alert_labels": [list(pair) for pair in self.meta_labels],
+            "correlation_key": self.correlation_key,
+        }
+
+
+@dataclass(frozen=True)
+class IncidentSnapshot:
+    """The incident as it was right after an event: event queries filter on this."""
+
+    name: str
+    severity: Severity
+    state: IncidentState
+    status: IncidentStatus
+    is_muted: bool
+    contextual_labels: dict[str, str]
+    display_labels: dict[str, str]
+    meta_labels: MetaLabels
+
+
+@dataclass
+class IncidentEvent:
+    id: str
+    incident_id: str
+    type: EventType
+    timestamp: datetime
+    originator: Originator
+    payload: dict[str, Any]
+    snapshot: IncidentSnapshot
+    cx_event_key: str | None = None
+    alert: dict[str, Any] | None = None
+
+
+@dataclass
+class Incident:
+    id: str
+    team_id: str
+    name: str
+    description: str
+    severity: Severity
+    state: IncidentState
+    status: IncidentStatus
+    created_at: datetime
+    correlation_key: str | None = None
+    assigned_to: str | None = None
+    assigned_by: str | None = None
+    contextual_labels: dict[str, str] = field(default_factory=dict)
+    display_labels: dict[str, str] = field(default_factory=dict)
+    meta_labels: MetaLabels = field(default_factory=list)
+    application_name: str = ""
+    subsystem_name: str = ""
+    closed_at: datetime | None = None
+    last_state_update_time: datetime | None = None
+    last_state_update_key: str | None = None
+    alert_muted: bool = False
+    snoozed_until: datetime | None = None
+    # Events recorded by this unit of work and not yet stored; the repository drains them.
+    new_events: list[IncidentEvent] = field(default_factory=list, repr=False, compare=False)
+
+    # ---- derived views -------------------------------------------------------------------------
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    def is_muted(self, now: datetime) -> bool:
+        """Muted while the latest alert event said so, or while a snooze runs."""
+        return self.alert_muted or (self.snoozed_until is not None and self.snoozed_until > now)
+
+    def duration(self, now: datetime) -> timedelta:
+        end = self.closed_at if self.closed_at is not None else now
+        return max(end - self.created_at, timedelta(0))
+
+    def snapshot(self, now: datetime) -> IncidentSnapshot:
+        return IncidentSnapshot(
+            name=self.name,
+            severity=self.severity,
+            state=self.state,
+            status=self.status,
+            is_muted=self.is_muted(now),
+            contextual_labels=dict(self.contextual_labels),
+            display_labels=dict(self.display_labels),
+            meta_labels=list(self.meta_labels),
+        )
+
+    def _record(
+        self,
+        type_: EventType,
+        at: datetime,
+        originator: Originator,
+        payload: dict[str, Any],
+        cx_event_key: str | None = None,
+        alert: dict[str, Any] | None = None,
+    ) -> IncidentEvent:
+        event = IncidentEvent(
+            id=new_id(),
+            incident_id=self.id,
+            type=type_,
+            timestamp=at,
+            originator=originator,
+            payload=payload,
+            snapshot=self.snapshot(at),
+            cx_event_key=cx_event_key,
+            alert=alert,
+        )
+        self.new_events.append(event)
+        return event
+
+    # ---- creation ------------------------------------------------------------------------------
+
+    @classmethod
+    def open_from_alert(cls, team_id: str, alert: AlertEvent) -> Incident:
+        """First TRIGGERED alert event of a correlation key with no open incident."""
+        incident = cls(
+            id=new_id(),
+            team_id=team_id,
+            correlation_key=alert.correlation_key,
+            name=alert.name or alert.correlation_key,
+            description=alert.description,
+            severity=alert.severity or Severity.INFO,
+            state=IncidentState.TRIGGERED,
+            status=IncidentStatus.TRIGGERED,
+            created_at=alert.timestamp,
+            contextual_labels=dict(alert.contextual_labels),
+            display_labels=dict(alert.display_labels),
+            meta_labels=_merge_meta_labels([], alert.meta_labels),
+            application_name=alert.application_name,
+            subsystem_name=alert.subsystem_name,
+            alert_muted=alert.is_muted,
+            last_state_update_time=alert.timestamp,
+            last_state_update_key=alert.cx_event_key,
+        )
+        _set_name_labels(incident)
+        incident._record(
+            EventType.OPEN, alert.timestamp, Originator.system(alert.source_system), {},
+            alert=alert.alert_details(),
+        )
+        incident._record_alert(alert)
+        return incident
+
+    @classmethod
+    def create(
+        cls,
+        team_id: str,
+        actor: str,
+        now: datetime,
+        name: str,
+        description: str = "",
+        severity: Severity | None = None,
+        contextual_labels: dict[str, str] | None = None,
+        display_labels: dict[str, str] | None = None,
+        meta_labels: MetaLabels | None = None,
+        application_name: str = "",
+        subsystem_name: str = "",
+        assignee: str = "",
+    ) -> Incident:
+        """CreateIncident: a manual incident, not tied to any correlation key."""
+        incident = cls(
+            id=new_id(),
+            team_id=team_id,
+            name=name,
+            description=description,
+            severity=severity or Severity.INFO,
+            state=IncidentState.TRIGGERED,
+            status=IncidentStatus.TRIGGERED,
+            created_at=now,
+            contextual_labels=dict(contextual_labels or {}),
+            display_labels=dict(display_labels or {}),
+            meta_labels=_merge_meta_labels([], meta_labels or []),
+            application_name=application_name,
+            subsystem_name=subsystem_name,
+        )
+        _set_name_labels(incident)
+        incident._record(EventType.OPEN, now, Originator.user(actor), {})
+        if assignee:
+            incident.assign(assignee, actor, now)
+        return incident
+
+    # ---- alert events --------------------------------------------------------------------------
+
+    def apply_alert(self, alert: AlertEvent) -> AlertOutcome:
+        """A new (not duplicate) alert event for this open incident's correlation key."""
+        if self.last_state_update_time is not None and alert.timestamp < self.last_state_update_time:
+            # Late: kept in the log, but it must not move the incident backwards.
+            self._record_alert(alert)
+            return AlertOutcome.UPDATED
+
+        outcome = AlertOutcome.UPDATED
+        if alert.state is IncidentState.TRIGGERED:
+            if self.status is IncidentStatus.RESOLVED:
+                outcome = AlertOutcome.REOPENED
+                self.status = IncidentStatus.TRIGGERED
+            self.state = IncidentState.TRIGGERED
+            if alert.name:
+                self.name = alert.name
+            if alert.description:
+                self.description = alert.description
+            if alert.severity is not None:
+                self.severity = alert.severity
+            self.contextual_labels.update(alert.contextual_labels)
+            self.display_labels.update(alert.display_labels)
+            self.meta_labels = _merge_meta_labels(self.meta_labels, alert.meta_labels)
+            if alert.application_name:
+                self.application_name = alert.application_name
+            if alert.subsystem_name:
+                self.subsystem_name = alert.subsystem_name
+            _set_name_labels(self)
+        else:
+            self.state = IncidentState.RESOLVED
+            self.status = IncidentStatus.RESOLVED
+        self.alert_muted = alert.is_muted
+        self.last_state_update_time = alert.timestamp
+        self.last_state_update_key = alert.cx_event_key
+        self._record_alert(alert)
+        return outcome
+
+    def _record_alert(self, alert: AlertEvent) -> None:
+        self._record(
+            EventType.UPSERT_STATE,
+            alert.timestamp,
+            Originator.system(alert.source_system),
+            {"state_type": alert.state.value, "cx_event_key": alert.cx_event_key, "is_muted": alert.is_muted},
+            cx_event_key=alert.cx_event_key,
+            alert=alert.alert_details(),
+        )
+
+    # ---- responder actions ---------------------------------------------------------------------
+    # Each returns True when it changed the incident (and recorded one event), False for an
+    # idempotent no-op. Refusals are checked by `refusal_reason` before any incident of a batch changes.
+
+    def refusal_reason(self, action: Action) -> str | None:
+        """Why `action` is refused in the current state, or None when it may proceed."""
+        if action is Action.ACKNOWLEDGE:
+            if not self.is_open:
+                return "closed"
+            if self.status is IncidentStatus.RESOLVED:
+                return "resolved"
+        if action in (Action.ASSIGN, Action.SNOOZE, Action.UPDATE) and not self.is_open:
+            return "closed"
+        return None
+
+    def state_label(self) -> str:
+        """How FAILED_PRECONDITION names the incident's state."""
+        return "CLOSED" if not self.is_open else self.status.value
+
+    def acknowledge(self, actor: str, now: datetime) -> bool:
+        if self.status is IncidentStatus.ACKNOWLEDGED:
+            return False
+        self.status = IncidentStatus.ACKNOWLEDGED
+        self._record(EventType.ACKNOWLEDGE, now, Originator.user(actor), {"acknowledged_by": actor})
+        return True
+
+    def resolve(self, actor: str, now: datetime) -> bool:
+        if not self.is_open or self.status is IncidentStatus.RESOLVED:
+            return False
+        self.state = IncidentState.RESOLVED
+        self.status = IncidentStatus.RESOLVED
+        self._record(
+            EventType.UPSERT_STATE,
+            now,
+            Originator.user(actor),
+            {"state_type": IncidentState.RESOLVED.value, "cx_event_key": None, "is_muted": self.alert_muted},
+        )
+        return True
+
+    def close(self, actor: str, now: datetime) -> bool:
+        if not self.is_open:
+            return False
+        self.closed_at = max(now, self.created_at)
+        self.state = IncidentState.RESOLVED
+        self.status = IncidentStatus.RESOLVED
+        self._record(EventType.CLOSE, now, Originator.user(actor), {"closed_by": actor})
+        return True
+
+    def assign(self, assignee: str, actor: str, now: datetime) -> bool:
+        # Re-assigning to the same person still records who assigned it: the one assignment is replaced.
+        self.assigned_to = assignee
+        self.assigned_by = actor
+        self._record(
+            EventType.ASSIGN, now, Originator.user(actor), {"assigned_to": assignee, "assigned_by": actor}
+        )
+        return True
+
+    def unassign(self, actor: str, now: datetime) -> bool:
+        if self.assigned_to is None:
+            return False
+        self.assigned_to = None
+        self.assigned_by = None
+        self._record(EventType.UNASSIGN, now, Originator.user(actor), {})
+        return True
+
+    def snooze(self, actor: str, now: datetime, minutes: int) -> bool:
+        self.snoozed_until = now + timedelta(minutes=minutes)
+        self._record(
+            EventType.SNOOZE_INDICATOR,
+            now,
+            Originator.user(actor),
+            {"start_time": now.isoformat(), "duration_minutes": minutes, "user_id": actor},
+        )
+        return True
+
+    def update(self, actor: str, now: datetime, changes: IncidentChanges) -> bool:
+        """UpdateIncident: replace the named fields; the log keeps each old and new value."""
+        diff: dict[str, dict[str, Any]] = {}
+        for name, new_value in changes.items():
+            old_value = getattr(self, name)
+            if old_value != new_value:
+                diff[name] = {"old": _jsonable(old_value), "new": _jsonable(new_value)}
+                setattr(self, name, new_value)
+        if not diff:
+            return False
+        _set_name_labels(self)
+        self._record(EventType.UPDATE, now, Originator.user(actor), {"changes": diff})
+        return True
+
+
+IncidentChanges = dict[str, Any]  # field name -> new value, fields limited to UPDATABLE_FIELDS
+
+UPDATABLE_FIELDS = ("name", "description", "severity", "contextual_labels", "display_labels", "meta_labels")
+
+
+class Action(enum.StrEnum):
+    ACKNOWLEDGE = "acknowledge"
+    RESOLVE = "resolve"
+    CLOSE = "close"
+    ASSIGN = "assign"
+    UNASSIGN = "unassign"
+    SNOOZE = "snooze"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+def _merge_meta_labels(current: MetaLabels, incoming: MetaLabels) -> MetaLabels:
+    """Union of key/value pairs, first-seen order kept, no pair twice."""
+    merged = list(current)
+    seen = set(merged)
+    for pair in incoming:
+        if pair not in seen:
+            merged.append(pair)
+            seen.add(pair)
+    return merged
+
+
+def _set_name_labels(incident: Incident) -> None:
+    """Application and subsystem names also show in display_labels (SPEC section 3)."""
+    if incident.application_name:
+        incident.display_labels["application_name"] = incident.application_name
+    if incident.subsystem_name:
+        incident.display_labels["subsystem_name"] = incident.subsystem_name
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Severity):
+        return value.name
+    if isinstance(value, list):
+        return [list(item) if isinstance(item, tuple) else item for item in value]
+    return value

@@ -1,0 +1,260 @@
+"""Domain operations: each call is one unit of work over one team's incidents.
+
+The servicers call exactly one of these per rpc. Writers run in a transaction that is retried whole
+when another replica won a race (a unique key or a serialization failure), so a concurrent first
+event of a correlation key ends as one incident and an acknowledged write is never half applied.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from sqlalchemy import Engine
+
+from incidents_service.domain.errors import (
+    ConcurrentConflict,
+    FailedPrecondition,
+    NotFound,
+    RefusedTransition,
+    StorageUnavailable,
+)
+from incidents_service.domain.model import (
+    Action,
+    AlertEvent,
+    AlertOutcome,
+    Incident,
+    IncidentChanges,
+    IncidentEvent,
+    IncidentState,
+    MetaLabels,
+    Severity,
+)
+from incidents_service.domain.queries import IncidentFilter, Page, PageRequest, SortKey
+from incidents_service.storage.unit_of_work import UnitOfWork
+
+T = TypeVar("T")
+
+# GetIncident / BatchGetIncident show this many of the newest events (SPEC section 3).
+EVENTS_SHOWN_WITH_INCIDENT = 100
+_MAX_ATTEMPTS = 8
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class IncidentView:
+    """An incident as a read answers it: with its newest events where the rpc shows them."""
+
+    incident: Incident
+    events: list[IncidentEvent] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AlertEventResult:
+    outcome: AlertOutcome
+    incident_id: str | None
+
+
+@dataclass(frozen=True)
+class IncidentDraft:
+    """CreateIncident's input, validated."""
+
+    name: str
+    description: str = ""
+    severity: Severity | None = None
+    contextual_labels: dict[str, str] = field(default_factory=dict)
+    display_labels: dict[str, str] = field(default_factory=dict)
+    meta_labels: MetaLabels = field(default_factory=list)
+    application_name: str = ""
+    subsystem_name: str = ""
+    assignee: str = ""
+
+
+class IncidentOperations:
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow) -> None:
+        self._engine = engine
+        self._clock = clock
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    # ---- plumbing ------------------------------------------------------------------------------
+
+    def _read(self, team_id: str) -> UnitOfWork:
+        return UnitOfWork(self._engine, team_id, write=False)
+
+    def _write(self, team_id: str, work: Callable[[UnitOfWork], T]) -> T:
+        """Run `work` in one write transaction, retried whole when a concurrent writer won a race."""
+        for attempt in range(_MAX_ATTEMPTS):
+            try:
+                with UnitOfWork(self._engine, team_id, write=True) as uow:
+                    result = work(uow)
+                    uow.commit()
+                    return result
+            except ConcurrentConflict:
+                time.sleep(random.uniform(0, 0.01 * 2**attempt))
+        raise StorageUnavailable("too many concurrent changes to the same incidents; retry")
+
+    # ---- ingestion -----------------------------------------------------------------------------
+
+    def report_alert_events(self, team_id: str, events: Sequence[AlertEvent]) -> list[AlertEventResult]:
+        """Correlate alert events into incidents (SPEC section 4), all in one transaction."""
+
+        def work(uow: UnitOfWork) -> list[AlertEventResult]:
+            seen = uow.incidents.incidents_by_cx_event_keys([event.cx_event_key for event in events])
+            open_by_key: dict[str, Incident | None] = {}
+            created: dict[str, Incident] = {}
+            changed: dict[str, Incident] = {}
+            results: list[AlertEventResult] = []
+            for event in events:
+                if event.cx_event_key in seen:
+                    results.append(AlertEventResult(AlertOutcome.DUPLICATE, seen[event.cx_event_key]))
+                    continue
+                if event.correlation_key not in open_by_key:
+                    open_by_key[event.correlation_key] = uow.incidents.get_open_by_correlation_key(
+                        event.correlation_key
+                    )
+                incident = open_by_key[event.correlation_key]
+                if incident is None:
+                    if event.state is IncidentState.RESOLVED:
+                        results.append(AlertEventResult(AlertOutcome.IGNORED, None))
+                        continue
+                    incident = Incident.open_from_alert(team_id, event)
+                    open_by_key[event.correlation_key] = created[incident.id] = incident
+                    outcome = AlertOutcome.CREATED
+                else:
+                    outcome = incident.apply_alert(event)
+                    if incident.id not in created:
+                        changed[incident.id] = incident
+                seen[event.cx_event_key] = incident.id
+                results.append(AlertEventResult(outcome, incident.id))
+            for incident in created.values():
+                uow.incidents.add(incident)
+            for incident in changed.values():
+                uow.incidents.save(incident)
+            return results
+
+        return self._write(team_id, work)
+
+    # ---- manual creation -----------------------------------------------------------------------
+
+    def create_incident(self, team_id: str, actor: str, draft: IncidentDraft) -> IncidentView:
+        def work(uow: UnitOfWork) -> IncidentView:
+            incident = Incident.create(
+                team_id,
+                actor,
+                self.now(),
+                name=draft.name,
+                description=draft.description,
+                severity=draft.severity,
+                contextual_labels=draft.contextual_labels,
+                display_labels=draft.display_labels,
+                meta_labels=draft.meta_labels,
+                application_name=draft.application_name,
+                subsystem_name=draft.subsystem_name,
+                assignee=draft.assignee,
+            )
+            events = list(incident.new_events)
+            uow.incidents.add(incident)
+            return IncidentView(incident, events)
+
+        return self._write(team_id, work)
+
+    # ---- reads ---------------------------------------------------------------------------------
+
+    def get_incident(self, team_id: str, incident_id: str) -> IncidentView:
+        with self._read(team_id) as uow:
+            incident = uow.incidents.get(incident_id)
+            if incident is None:
+                raise NotFound("incident", [incident_id])
+            return IncidentView(incident, uow.incidents.events_of(incident_id, EVENTS_SHOWN_WITH_INCIDENT))
+
+    def batch_get_incidents(
+        self, team_id: str, incident_ids: Sequence[str]
+    ) -> tuple[dict[str, IncidentView], list[str]]:
+        """Found incidents by id, and the requested ids that were not found (never an error)."""
+        with self._read(team_id) as uow:
+            found = uow.incidents.get_many(incident_ids)
+            events = uow.incidents.events_of_many(list(found), EVENTS_SHOWN_WITH_INCIDENT)
+        views = {incident_id: IncidentView(found[incident_id], events[incident_id]) for incident_id in found}
+        missing = [incident_id for incident_id in dict.fromkeys(incident_ids) if incident_id not in found]
+        return views, missing
+
+    def list_incidents(
+        self, team_id: str, incident_filter: IncidentFilter, order: Sequence[SortKey], page: PageRequest
+    ) -> Page[Incident]:
+        with self._read(team_id) as uow:
+            return uow.incidents.list(incident_filter, order, page)
+
+    def incident_events(self, team_id: str, incident_id: str) -> list[IncidentEvent]:
+        with self._read(team_id) as uow:
+            if uow.incidents.get(incident_id) is None:
+                raise NotFound("incident", [incident_id])
+            return uow.incidents.events_of(incident_id)
+
+    # ---- batch actions -------------------------------------------------------------------------
+
+    def delete_incidents(self, team_id: str, incident_ids: Sequence[str]) -> list[str]:
+        """Delete incidents and their events; all or nothing."""
+        unique_ids = list(dict.fromkeys(incident_ids))
+
+        def work(uow: UnitOfWork) -> list[str]:
+            _load_all(uow, unique_ids)
+            uow.incidents.delete_many(unique_ids)
+            return unique_ids
+
+        return self._write(team_id, work)
+
+    def act_on_incidents(
+        self,
+        team_id: str,
+        action: Action,
+        incident_ids: Sequence[str],
+        change: Callable[[Incident, datetime], bool],
+    ) -> list[Incident]:
+        """Apply one lifecycle action to a batch atomically (SPEC section 4, 'Batches are atomic').
+
+        Unknown ids fail the whole call NOT_FOUND; any refused incident fails it FAILED_PRECONDITION;
+        otherwise `change` runs on each incident once (duplicates count once), and the incidents come
+        back in request order.
+        """
+        unique_ids = list(dict.fromkeys(incident_ids))
+
+        def work(uow: UnitOfWork) -> list[Incident]:
+            found = _load_all(uow, unique_ids)
+            refused = [
+                RefusedTransition(incident_id, found[incident_id].state_label(), reason)
+                for incident_id in unique_ids
+                if (reason := found[incident_id].refusal_reason(action)) is not None
+            ]
+            if refused:
+                raise FailedPrecondition(action.value, refused)
+            now = self.now()
+            for incident_id in unique_ids:
+                incident = found[incident_id]
+                if change(incident, now):
+                    uow.incidents.save(incident)
+            return [found[incident_id] for incident_id in unique_ids]
+
+        return self._write(team_id, work)
+
+    def update_incident(self, team_id: str, actor: str, incident_id: str, changes: IncidentChanges) -> Incident:
+        def change(incident: Incident, now: datetime) -> bool:
+            return incident.update(actor, now, changes)
+
+        return self.act_on_incidents(team_id, Action.UPDATE, [incident_id], change)[0]
+
+
+def _load_all(uow: UnitOfWork, incident_ids: Sequence[str]) -> dict[str, Incident]:
+    found = uow.incidents.get_many(incident_ids)
+    missing = [incident_id for incident_id in incident_ids if incident_id not in found]
+    if missing:
+        raise NotFound("incident", missing)
+    return found

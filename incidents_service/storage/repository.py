@@ -1,0 +1,327 @@
+"""The incident repository: one team's incidents and events, rows <-> domain objects.
+
+Every statement is scoped to the team, so another team's ids behave exactly like missing ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select, update
+from sqlalchemy.sql import ColumnElement
+
+from incidents_service.domain.model import (
+    EventType,
+    Incident,
+    IncidentEvent,
+    IncidentSnapshot,
+    IncidentState,
+    IncidentStatus,
+    Originator,
+    OriginatorType,
+    Severity,
+)
+from incidents_service.domain.queries import (
+    IncidentFilter,
+    Page,
+    PageRequest,
+    SortField,
+    SortKey,
+)
+from incidents_service.storage.tables import incident_events, incidents
+
+# Parameters per statement stay well under SQLite's and psycopg's limits.
+_IN_CHUNK = 500
+
+
+def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(values), _IN_CHUNK):
+        yield values[start : start + _IN_CHUNK]
+
+
+class IncidentRepository:
+    def __init__(self, connection: Connection, team_id: str, lock_rows: bool) -> None:
+        self._connection = connection
+        self._team_id = team_id
+        # Writers lock the rows they read (SELECT ... FOR UPDATE on PostgreSQL) so concurrent
+        # transitions on one incident serialize; SQLite's single writer lock already does that.
+        self._lock_rows = lock_rows and connection.dialect.name == "postgresql"
+
+    # ---- incidents -----------------------------------------------------------------------------
+
+    def get(self, incident_id: str) -> Incident | None:
+        return self.get_many([incident_id]).get(incident_id)
+
+    def get_many(self, incident_ids: Sequence[str]) -> dict[str, Incident]:
+        found: dict[str, Incident] = {}
+        unique_ids = list(dict.fromkeys(incident_ids))
+        for chunk in _chunks(unique_ids):
+            statement = (
+                select(incidents)
+                .where(incidents.c.team_id == self._team_id, incidents.c.id.in_(chunk))
+                # A fixed lock order keeps two batches over the same incidents from deadlocking.
+                .order_by(incidents.c.id)
+            )
+            if self._lock_rows:
+                statement = statement.with_for_update()
+            for row in self._connection.execute(statement):
+                found[row.id] = _incident_from_row(row)
+        return found
+
+    def get_open_by_correlation_key(self, correlation_key: str) -> Incident | None:
+        statement = select(incidents).where(
+            incidents.c.team_id == self._team_id,
+            incidents.c.correlation_key == correlation_key,
+            incidents.c.closed_at.is_(None),
+        )
+        if self._lock_rows:
+            statement = statement.with_for_update()
+        row = self._connection.execute(statement).first()
+        return _incident_from_row(row) if row is not None else None
+
+    def add(self, incident: Incident) -> None:
+        self._connection.execute(insert(incidents).values(**_incident_values(incident)))
+        self._store_new_events(incident)
+
+    def save(self, incident: Incident) -> None:
+        """Store a loaded incident's changes and the events they recorded."""
+        if not incident.new_events:
+            return
+        values = _incident_values(incident)
+        del values["id"], values["team_id"]
+        self._connection.execute(
+            update(incidents)
+            .where(incidents.c.id == incident.id, incidents.c.team_id == self._team_id)
+            .values(**values)
+        )
+        self._store_new_events(incident)
+
+    def delete_many(self, incident_ids: Sequence[str]) -> None:
+        for chunk in _chunks(list(incident_ids)):
+            self._connection.execute(
+                delete(incident_events).where(
+                    incident_events.c.team_id == self._team_id, incident_events.c.incident_id.in_(chunk)
+                )
+            )
+            self._connection.execute(
+                delete(incidents).where(incidents.c.team_id == self._team_id, incidents.c.id.in_(chunk))
+            )
+
+    def list(self, incident_filter: IncidentFilter, order: Sequence[SortKey], page: PageRequest) -> Page[Incident]:
+        conditions = self._filter_conditions(incident_filter)
+        total = self._connection.execute(
+            select(func.count()).select_from(incidents).where(*conditions)
+        ).scalar_one()
+        statement = select(incidents).where(*conditions)
+        if page.after is not None:
+            statement = statement.where(_after_position(order, page.after))
+        statement = statement.order_by(
+            *[_sort_column(key.field).desc() if key.descending else _sort_column(key.field).asc() for key in order]
+        ).limit(page.size + 1)
+        rows = self._connection.execute(statement).all()
+        items = [_incident_from_row(row) for row in rows[: page.size]]
+        next_after = None
+        if len(rows) > page.size:
+            last = rows[page.size - 1]
+            next_after = tuple(getattr(last, _sort_column(key.field).name) for key in order)
+        return Page(items=items, total_size=total, next_after=next_after)
+
+    def _filter_conditions(self, f: IncidentFilter) -> list[ColumnElement[bool]]:
+        c = incidents.c
+        conditions: list[ColumnElement[bool]] = [c.team_id == self._team_id]
+        if f.statuses:
+            conditions.append(c.status.in_(sorted(s.value for s in f.statuses)))
+        if f.states:
+            conditions.append(c.state.in_(sorted(s.value for s in f.states)))
+        if f.severities:
+            conditions.append(c.severity.in_(sorted(int(s) for s in f.severities)))
+        if f.assignees:
+            conditions.append(c.assigned_to.in_(sorted(f.assignees)))
+        if f.application_names:
+            conditions.append(c.application_name.in_(sorted(f.application_names)))
+        if f.subsystem_names:
+            conditions.append(c.subsystem_name.in_(sorted(f.subsystem_names)))
+        if f.created_from is not None:
+            conditions.append(c.created_at >= f.created_from)
+        if f.created_to is not None:
+            conditions.append(c.created_at < f.created_to)
+        return conditions
+
+    # ---- events --------------------------------------------------------------------------------
+
+    def events_of(self, incident_id: str, newest: int | None = None) -> list[IncidentEvent]:
+        """The incident's events oldest first; with `newest`, only the newest that many."""
+        e = incident_events.c
+        statement = select(incident_events).where(e.team_id == self._team_id, e.incident_id == incident_id)
+        if newest is None:
+            statement = statement.order_by(e.timestamp, e.seq)
+            return [_event_from_row(row) for row in self._connection.execute(statement)]
+        statement = statement.order_by(e.timestamp.desc(), e.seq.desc()).limit(newest)
+        return [_event_from_row(row) for row in reversed(self._connection.execute(statement).all())]
+
+    def events_of_many(self, incident_ids: Sequence[str], newest: int) -> dict[str, list[IncidentEvent]]:
+        """The newest `newest` events of each incident, oldest first (one query per chunk of ids)."""
+        e = incident_events.c
+        found: dict[str, list[IncidentEvent]] = {incident_id: [] for incident_id in incident_ids}
+        for chunk in _chunks(list(dict.fromkeys(incident_ids))):
+            position = (
+                func.row_number()
+                .over(partition_by=e.incident_id, order_by=(e.timestamp.desc(), e.seq.desc()))
+                .label("position")
+            )
+            ranked = (
+                select(incident_events, position)
+                .where(e.team_id == self._team_id, e.incident_id.in_(chunk))
+                .subquery()
+            )
+            statement = (
+                select(ranked)
+                .where(ranked.c.position <= newest)
+                .order_by(ranked.c.incident_id, ranked.c.timestamp, ranked.c.seq)
+            )
+            for row in self._connection.execute(statement):
+                found[row.incident_id].append(_event_from_row(row))
+        return found
+
+    def incidents_by_cx_event_keys(self, cx_event_keys: Sequence[str]) -> dict[str, str]:
+        """Which of these alert event keys the team has already recorded, and on which incident."""
+        e = incident_events.c
+        seen: dict[str, str] = {}
+        for chunk in _chunks(list(dict.fromkeys(cx_event_keys))):
+            statement = select(e.cx_event_key, e.incident_id).where(
+                e.team_id == self._team_id, e.cx_event_key.in_(chunk)
+            )
+            for row in self._connection.execute(statement):
+                seen[row.cx_event_key] = row.incident_id
+        return seen
+
+    def _store_new_events(self, incident: Incident) -> None:
+        if not incident.new_events:
+            return
+        self._connection.execute(
+            insert(incident_events), [_event_values(self._team_id, event) for event in incident.new_events]
+        )
+        incident.new_events.clear()
+
+
+# ---- row mapping -------------------------------------------------------------------------------
+
+
+def _sort_column(sort_field: SortField) -> Any:
+    return {SortField.CREATED_AT: incidents.c.created_at, SortField.ID: incidents.c.id}[sort_field]
+
+
+def _after_position(order: Sequence[SortKey], after: Sequence[Any]) -> ColumnElement[bool]:
+    """Rows strictly after `after` in `order`: (k1 > v1) OR (k1 = v1 AND k2 > v2) OR ...
+
+    Written out rather than as a row comparison so it holds for mixed directions.
+    """
+    alternatives: list[ColumnElement[bool]] = []
+    for depth, key in enumerate(order):
+        column = _sort_column(key.field)
+        equal_prefix = [
+            _sort_column(prev.field) == after[index] for index, prev in enumerate(order[:depth])
+        ]
+        beyond = column < after[depth] if key.descending else column > after[depth]
+        alternatives.append(and_(*equal_prefix, beyond))
+    return or_(*alternatives)
+
+
+def _incident_values(incident: Incident) -> dict[str, Any]:
+    return {
+        "id": incident.id,
+        "team_id": incident.team_id,
+        "correlation_key": incident.correlation_key,
+        "name": incident.name,
+        "description": incident.description,
+        "severity": int(incident.severity),
+        "state": incident.state.value,
+        "status": incident.status.value,
+        "assigned_to": incident.assigned_to,
+        "assigned_by": incident.assigned_by,
+        "contextual_labels": incident.contextual_labels,
+        "display_labels": incident.display_labels,
+        "meta_labels": [list(pair) for pair in incident.meta_labels],
+        "application_name": incident.application_name,
+        "subsystem_name": incident.subsystem_name,
+        "created_at": incident.created_at,
+        "closed_at": incident.closed_at,
+        "last_state_update_time": incident.last_state_update_time,
+        "last_state_update_key": incident.last_state_update_key,
+        "alert_muted": incident.alert_muted,
+        "snoozed_until": incident.snoozed_until,
+    }
+
+
+def _incident_from_row(row: Row[Any]) -> Incident:
+    return Incident(
+        id=row.id,
+        team_id=row.team_id,
+        correlation_key=row.correlation_key,
+        name=row.name,
+        description=row.description,
+        severity=Severity(row.severity),
+        state=IncidentState(row.state),
+        status=IncidentStatus(row.status),
+        assigned_to=row.assigned_to,
+        assigned_by=row.assigned_by,
+        contextual_labels=dict(row.contextual_labels),
+        display_labels=dict(row.display_labels),
+        meta_labels=[(key, value) for key, value in row.meta_labels],
+        application_name=row.application_name,
+        subsystem_name=row.subsystem_name,
+        created_at=row.created_at,
+        closed_at=row.closed_at,
+        last_state_update_time=row.last_state_update_time,
+        last_state_update_key=row.last_state_update_key,
+        alert_muted=row.alert_muted,
+        snoozed_until=row.snoozed_until,
+    )
+
+
+def _event_values(team_id: str, event: IncidentEvent) -> dict[str, Any]:
+    snapshot = event.snapshot
+    return {
+        "id": event.id,
+        "team_id": team_id,
+        "incident_id": event.incident_id,
+        "event_type": event.type.value,
+        "timestamp": event.timestamp,
+        "originator_type": event.originator.type.value,
+        "originator_name": event.originator.name,
+        "payload": event.payload,
+        "cx_event_key": event.cx_event_key,
+        "alert": event.alert,
+        "incident_name": snapshot.name,
+        "incident_severity": int(snapshot.severity),
+        "incident_state": snapshot.state.value,
+        "incident_status": snapshot.status.value,
+        "incident_is_muted": snapshot.is_muted,
+        "incident_contextual_labels": snapshot.contextual_labels,
+        "incident_display_labels": snapshot.display_labels,
+        "incident_meta_labels": [list(pair) for pair in snapshot.meta_labels],
+    }
+
+
+def _event_from_row(row: Row[Any]) -> IncidentEvent:
+    return IncidentEvent(
+        id=row.id,
+        incident_id=row.incident_id,
+        type=EventType(row.event_type),
+        timestamp=row.timestamp,
+        originator=Originator(OriginatorType(row.originator_type), row.originator_name),
+        payload=dict(row.payload),
+        cx_event_key=row.cx_event_key,
+        alert=dict(row.alert) if row.alert is not None else None,
+        snapshot=IncidentSnapshot(
+            name=row.incident_name,
+            severity=Severity(row.incident_severity),
+            state=IncidentState(row.incident_state),
+            status=IncidentStatus(row.incident_status),
+            is_muted=row.incident_is_muted,
+            contextual_labels=dict(row.incident_contextual_labels),
+            display_labels=dict(row.incident_display_labels),
+            meta_labels=[(key, value) for key, value in row.incident_meta_labels],
+        ),
+    )

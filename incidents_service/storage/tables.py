@@ -1,0 +1,189 @@
+"""SQLAlchemy Core tables: the one schema for SQLite and PostgreSQL. Alembic migrations create it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+# Stable constraint names so migrations can refer to them on both databases.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out; SQLite stores no zone, so naive values read back are UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = value.astimezone(UTC)
+        # SQLite compares timestamps as text: store them all in one zone-free format so order holds.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# JSONB on PostgreSQL so label filters can use containment and a GIN index.
+LabelsJSON: Any = JSON().with_variant(JSONB(), "postgresql")
+# SQLite only auto-increments an INTEGER PRIMARY KEY, not a BIGINT one.
+Sequence64: Any = BigInteger().with_variant(Integer(), "sqlite")
+
+teams = Table(
+    "teams",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(256), nullable=False, unique=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("team_id", String(36), ForeignKey("teams.id"), nullable=False, index=True),
+    Column("principal", String(1024), nullable=False),
+    # sha256 of the secret: keys are 256-bit random, so a fast hash is enough and allows a lookup.
+    Column("secret_hash", String(64), nullable=False, unique=True),
+    Column("permissions", Text(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+)
+
+# Service-wide settings shared by every replica (the page-token signing secret).
+service_settings = Table(
+    "service_settings",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text(), nullable=False),
+)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("team_id", String(36), ForeignKey("teams.id"), nullable=False),
+    Column("correlation_key", String(1024), nullable=True),
+    Column("name", String(1024), nullable=False),
+    Column("description", Text(), nullable=False),
+    Column("severity", SmallInteger(), nullable=False),  # Severity order: 1 INFO ... 5 CRITICAL
+    Column("state", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("assigned_to", String(1024), nullable=True),
+    Column("assigned_by", String(1024), nullable=True),
+    Column("contextual_labels", LabelsJSON, nullable=False),
+    Column("display_labels", LabelsJSON, nullable=False),
+    Column("meta_labels", LabelsJSON, nullable=False),  # [[key, value], ...]
+    Column("application_name", String(4096), nullable=False),
+    Column("subsystem_name", String(4096), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("closed_at", UTCDateTime(), nullable=True),
+    Column("last_state_update_time", UTCDateTime(), nullable=True),
+    Column("last_state_update_key", String(1024), nullable=True),
+    Column("alert_muted", Boolean(), nullable=False),
+    Column("snoozed_until", UTCDateTime(), nullable=True),
+)
+
+# One open incident per (team, correlation key): two replicas racing on a key's first event make one.
+Index(
+    "uq_incidents_open_correlation_key",
+    incidents.c.team_id,
+    incidents.c.correlation_key,
+    unique=True,
+    postgresql_where=incidents.c.closed_at.is_(None),
+    sqlite_where=incidents.c.closed_at.is_(None),
+)
+# The default order (newest first) and keyset pages over it.
+Index("ix_incidents_team_created", incidents.c.team_id, incidents.c.created_at, incidents.c.id)
+Index(
+    "ix_incidents_team_status_created",
+    incidents.c.team_id,
+    incidents.c.status,
+    incidents.c.created_at,
+    incidents.c.id,
+)
+Index(
+    "ix_incidents_team_state_created", incidents.c.team_id, incidents.c.state, incidents.c.created_at
+)
+Index(
+    "ix_incidents_team_severity_created",
+    incidents.c.team_id,
+    incidents.c.severity,
+    incidents.c.created_at,
+    incidents.c.id,
+)
+Index("ix_incidents_team_closed", incidents.c.team_id, incidents.c.closed_at)
+Index("ix_incidents_team_last_update", incidents.c.team_id, incidents.c.last_state_update_time)
+
+incident_events = Table(
+    "incident_events",
+    metadata,
+    # Recording order: breaks ties between events with the same timestamp.
+    Column("seq", Sequence64, primary_key=True, autoincrement=True),
+    Column("id", String(36), nullable=False, unique=True),
+    Column("team_id", String(36), nullable=False),
+    Column(
+        "incident_id", String(36), ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("event_type", String(32), nullable=False),
+    Column("timestamp", UTCDateTime(), nullable=False),
+    Column("originator_type", String(16), nullable=False),
+    Column("originator_name", String(1024), nullable=False),
+    Column("payload", JSON(), nullable=False),
+    Column("cx_event_key", String(1024), nullable=True),
+    Column("alert", JSON(), nullable=True),
+    # The incident as it was right after this event (SPEC 6: event queries filter on it).
+    Column("incident_name", String(1024), nullable=False),
+    Column("incident_severity", SmallInteger(), nullable=False),
+    Column("incident_state", String(16), nullable=False),
+    Column("incident_status", String(16), nullable=False),
+    Column("incident_is_muted", Boolean(), nullable=False),
+    Column("incident_contextual_labels", LabelsJSON, nullable=False),
+    Column("incident_display_labels", LabelsJSON, nullable=False),
+    Column("incident_meta_labels", LabelsJSON, nullable=False),
+)
+
+# Idempotency: a team's alert event key is recorded once, enforced by the database (NULLs are distinct).
+Index(
+    "uq_incident_events_team_cx_event_key",
+    incident_events.c.team_id,
+    incident_events.c.cx_event_key,
+    unique=True,
+)
+Index(
+    "ix_incident_events_incident_timestamp",
+    incident_events.c.incident_id,
+    incident_events.c.timestamp,
+    incident_events.c.seq,
+)
+Index("ix_incident_events_team_timestamp", incident_events.c.team_id, incident_events.c.timestamp)
