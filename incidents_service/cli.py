@@ -44,9 +44,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--listen", help="HOST:PORT (env INCIDENTS_LISTEN; default 127.0.0.1:50051)")
     serve.add_argument("--tls-cert", help="PEM certificate chain (env INCIDENTS_TLS_CERT); TLS only when set")
     serve.add_argument("--tls-key", help="PEM private key (env INCIDENTS_TLS_KEY)")
-    serve.add_argument("--workers", type=int, help="threads serving calls (env INCIDENTS_WORKERS; default 16)")
+    serve.add_argument(
+        "--workers", type=int, help="threads serving calls (env INCIDENTS_WORKERS; default 16)"
+    )
     serve.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (env INCIDENTS_LOG_LEVEL)")
-    serve.add_argument("--grace-seconds", type=float, help="SIGTERM grace period (env INCIDENTS_GRACE_SECONDS)")
+    serve.add_argument(
+        "--grace-seconds", type=float, help="SIGTERM grace period (env INCIDENTS_GRACE_SECONDS)"
+    )
 
     commands.add_parser("migrate", parents=[database], help="create or upgrade the database schema")
 
@@ -148,7 +152,9 @@ def run(argv: Sequence[str]) -> int:
 
     if command == "api-keys":
         if args.keys_command == "create":
-            issued = auth.create_api_key(engine, args.team, args.principal, auth.parse_permissions(args.permissions))
+            issued = auth.create_api_key(
+                engine, args.team, args.principal, auth.parse_permissions(args.permissions)
+            )
             if args.quiet:
                 print(issued.api_key)
             else:
@@ -210,7 +216,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except StorageUnavailable:
-        print("error: cannot reach the database (check INCIDENTS_DATABASE_URL / --database-url)", file=sys.stderr)
+        print(
+            "error: cannot reach the database (check INCIDENTS_DATABASE_URL / --database-url)",
+            file=sys.stderr,
+        )
         return 1
     except NotFound as exc:
         print(f"error: {exc}", file=sys.stderr)

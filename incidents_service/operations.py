@@ -191,7 +191,24 @@ class IncidentOperations:
         self, team_id: str, incident_filter: IncidentFilter, order: Sequence[SortKey], page: PageRequest
     ) -> Page[Incident]:
         with self._read(team_id) as uow:
-            return uow.incidents.list(incident_filter, order, page)
+            return uow.incidents.list_page(incident_filter, order, page)
+
+    def incident_id_for_event(self, team_id: str, event_id: str) -> str:
+        """The incident of an event id or alert cx_event_key (NOT_FOUND naming it otherwise)."""
+        with self._read(team_id) as uow:
+            incident_id = uow.incidents.incident_id_for_event(event_id)
+        if incident_id is None:
+            raise NotFound("incident event", [event_id])
+        return incident_id
+
+    def incident_by_correlation_key(
+        self, team_id: str, correlation_key: str, moment: datetime
+    ) -> IncidentView:
+        with self._read(team_id) as uow:
+            incident = uow.incidents.incident_open_at(correlation_key, moment)
+            if incident is None:
+                raise NotFound("incident with correlation key", [correlation_key])
+            return IncidentView(incident, uow.incidents.events_of(incident.id, EVENTS_SHOWN_WITH_INCIDENT))
 
     def incident_events(self, team_id: str, incident_id: str) -> list[IncidentEvent]:
         with self._read(team_id) as uow:
@@ -245,11 +262,45 @@ class IncidentOperations:
 
         return self._write(team_id, work)
 
-    def update_incident(self, team_id: str, actor: str, incident_id: str, changes: IncidentChanges) -> Incident:
+    def update_incident(
+        self, team_id: str, actor: str, incident_id: str, changes: IncidentChanges
+    ) -> Incident:
         def change(incident: Incident, now: datetime) -> bool:
             return incident.update(actor, now, changes)
 
         return self.act_on_incidents(team_id, Action.UPDATE, [incident_id], change)[0]
+
+    # ---- responder actions (SPEC section 4): each a batch acted on by one principal ----------------
+
+    def acknowledge(self, team_id: str, actor: str, incident_ids: Sequence[str]) -> list[Incident]:
+        return self.act_on_incidents(
+            team_id, Action.ACKNOWLEDGE, incident_ids, lambda incident, now: incident.acknowledge(actor, now)
+        )
+
+    def resolve(self, team_id: str, actor: str, incident_ids: Sequence[str]) -> list[Incident]:
+        return self.act_on_incidents(
+            team_id, Action.RESOLVE, incident_ids, lambda incident, now: incident.resolve(actor, now)
+        )
+
+    def close(self, team_id: str, actor: str, incident_ids: Sequence[str]) -> list[Incident]:
+        return self.act_on_incidents(
+            team_id, Action.CLOSE, incident_ids, lambda incident, now: incident.close(actor, now)
+        )
+
+    def assign(self, team_id: str, actor: str, incident_ids: Sequence[str], assignee: str) -> list[Incident]:
+        return self.act_on_incidents(
+            team_id, Action.ASSIGN, incident_ids, lambda incident, now: incident.assign(assignee, actor, now)
+        )
+
+    def unassign(self, team_id: str, actor: str, incident_ids: Sequence[str]) -> list[Incident]:
+        return self.act_on_incidents(
+            team_id, Action.UNASSIGN, incident_ids, lambda incident, now: incident.unassign(actor, now)
+        )
+
+    def snooze(self, team_id: str, actor: str, incident_ids: Sequence[str], minutes: int) -> list[Incident]:
+        return self.act_on_incidents(
+            team_id, Action.SNOOZE, incident_ids, lambda incident, now: incident.snooze(actor, now, minutes)
+        )
 
 
 def _load_all(uow: UnitOfWork, incident_ids: Sequence[str]) -> dict[str, Incident]:

@@ -19,7 +19,11 @@ from sqlalchemy import Engine
 from incidents_service.api.interceptor import CallInterceptor
 from incidents_service.api.page_tokens import PageTokenCodec
 from incidents_service.api.reflection import enable_documented_reflection
-from incidents_service.api.servicers import AlertIngestionServicer, IncidentManagementServicer, IncidentsServicer
+from incidents_service.api.servicers import (
+    AlertIngestionServicer,
+    IncidentManagementServicer,
+    IncidentsServicer,
+)
 from incidents_service.auth import Authenticator
 from incidents_service.config import Settings
 from incidents_service.operations import IncidentOperations
@@ -52,7 +56,9 @@ class DatabaseHealth:
 
     def probe(self) -> bool:
         serving = ping(self._engine)
-        status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+        status = (
+            health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+        )
         for name in ("", *SERVICE_NAMES):
             self._servicer.set(name, status)
         return serving

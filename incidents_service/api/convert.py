@@ -17,11 +17,13 @@ from incidents_service_api.v1 import incidents_service_api_pb2 as api
 from incidents_service.domain import limits
 from incidents_service.domain.errors import FieldViolation, InvalidArgument
 from incidents_service.domain.model import (
+    UPDATABLE_FIELDS,
     AlertEvent,
     AlertOutcome,
     AlertType,
     EventType,
     Incident,
+    IncidentChanges,
     IncidentEvent,
     IncidentState,
     IncidentStatus,
@@ -40,13 +42,13 @@ SEVERITY_TO_WIRE = {
     Severity.ERROR: pb.INCIDENT_SEVERITY_ERROR,
     Severity.CRITICAL: pb.INCIDENT_SEVERITY_CRITICAL,
 }
-SEVERITY_FROM_WIRE = {wire: severity for severity, wire in SEVERITY_TO_WIRE.items()}
+SEVERITY_FROM_WIRE: dict[int, Severity] = {wire: severity for severity, wire in SEVERITY_TO_WIRE.items()}
 STATE_TO_WIRE = {
     IncidentState.TRIGGERED: pb.INCIDENT_STATE_TRIGGERED,
     IncidentState.RESOLVED: pb.INCIDENT_STATE_RESOLVED,
 }
-STATE_FROM_WIRE = {wire: state for state, wire in STATE_TO_WIRE.items()}
-UPSERT_STATE_FROM_WIRE = {
+STATE_FROM_WIRE: dict[int, IncidentState] = {wire: state for state, wire in STATE_TO_WIRE.items()}
+UPSERT_STATE_FROM_WIRE: dict[pb.UpsertIncidentStateType, IncidentState] = {
     pb.UPSERT_INCIDENT_STATE_TYPE_TRIGGERED: IncidentState.TRIGGERED,
     pb.UPSERT_INCIDENT_STATE_TYPE_RESOLVED: IncidentState.RESOLVED,
 }
@@ -56,7 +58,7 @@ STATUS_TO_WIRE = {
     IncidentStatus.ACKNOWLEDGED: pb.INCIDENT_STATUS_ACKNOWLEDGED,
     IncidentStatus.RESOLVED: pb.INCIDENT_STATUS_RESOLVED,
 }
-STATUS_FROM_WIRE = {wire: status for status, wire in STATUS_TO_WIRE.items()}
+STATUS_FROM_WIRE: dict[int, IncidentStatus] = {wire: status for status, wire in STATUS_TO_WIRE.items()}
 EVENT_TYPE_TO_WIRE = {
     EventType.OPEN: pb.INCIDENT_EVENT_TYPE_OPEN,
     EventType.UPSERT_STATE: pb.INCIDENT_EVENT_TYPE_UPSERT_STATE,
@@ -70,7 +72,7 @@ ORIGINATOR_TO_WIRE = {
     OriginatorType.OPERATIONAL: pb.ORIGINATOR_TYPE_OPERATIONAL,
     OriginatorType.ADMINISTRATIVE: pb.ORIGINATOR_TYPE_ADMINISTRATIVE,
 }
-ALERT_TYPE_FROM_WIRE = {
+ALERT_TYPE_FROM_WIRE: dict[int, AlertType] = {
     pb.INCIDENT_EVENT_ALERT_TYPE_STANDARD_OR_UNSPECIFIED: AlertType.STANDARD,
     pb.INCIDENT_EVENT_ALERT_TYPE_METRIC: AlertType.METRIC,
     pb.INCIDENT_EVENT_ALERT_TYPE_NEW_VALUE: AlertType.NEW_VALUE,
@@ -113,7 +115,9 @@ def timestamp_to_wire(value: datetime) -> timestamp_pb2.Timestamp:
     return ts
 
 
-def timestamp_from_wire(field: str, ts: timestamp_pb2.Timestamp, out: list[FieldViolation]) -> datetime | None:
+def timestamp_from_wire(
+    field: str, ts: timestamp_pb2.Timestamp, out: list[FieldViolation]
+) -> datetime | None:
     try:
         value = ts.ToDatetime(tzinfo=UTC)
     except (ValueError, OverflowError, OSError):
@@ -151,7 +155,9 @@ def id_list(field: str, values: Iterable[StringValue | str], out: list[FieldViol
     return ids
 
 
-def severity_from_wire(field: str, value: int, out: list[FieldViolation], allow_unset: bool) -> Severity | None:
+def severity_from_wire(
+    field: str, value: int, out: list[FieldViolation], allow_unset: bool
+) -> Severity | None:
     if value == pb.INCIDENT_SEVERITY_UNSPECIFIED and allow_unset:
         return None
     severity = SEVERITY_FROM_WIRE.get(value)
@@ -160,7 +166,9 @@ def severity_from_wire(field: str, value: int, out: list[FieldViolation], allow_
     return severity
 
 
-def meta_labels_from_wire(field: str, labels: Sequence[pb.MetaLabel], out: list[FieldViolation]) -> MetaLabels:
+def meta_labels_from_wire(
+    field: str, labels: Sequence[pb.MetaLabel], out: list[FieldViolation]
+) -> MetaLabels:
     pairs = [(label.key.value, label.value.value) for label in labels]
     limits.check_label_pairs(field, pairs, len(pairs), out)
     return pairs
@@ -190,7 +198,9 @@ def incident_to_wire(incident: Incident, now: datetime, events: Sequence[Inciden
     )
     if incident.assigned_to is not None:
         message.assignments.append(
-            pb.Assignment(assigned_to=_user(incident.assigned_to), assigned_by=_user(incident.assigned_by or ""))
+            pb.Assignment(
+                assigned_to=_user(incident.assigned_to), assigned_by=_user(incident.assigned_by or "")
+            )
         )
     if incident.closed_at is not None:
         message.closed_at.CopyFrom(timestamp_to_wire(incident.closed_at))
@@ -258,7 +268,9 @@ def alert_events_from_wire(events: Sequence[api.AlertEvent], now: datetime) -> l
         raise InvalidArgument.single(
             "events", f"more than the limit of {limits.MAX_ALERT_EVENTS_PER_CALL} alert events per call"
         )
-    decoded = [_alert_event_from_wire(f"events[{index}]", event, now, out) for index, event in enumerate(events)]
+    decoded = [
+        _alert_event_from_wire(f"events[{index}]", event, now, out) for index, event in enumerate(events)
+    ]
     check_violations(out)
     return [event for event in decoded if event is not None]
 
@@ -325,21 +337,35 @@ def incident_filter_from_wire(f: pb.IncidentQueryFilter) -> IncidentFilter:
     created_from = created_to = None
     if f.HasField("created_at_range"):
         if f.created_at_range.HasField("start_time"):
-            created_from = timestamp_from_wire("filter.created_at_range.start_time", f.created_at_range.start_time, out)
+            created_from = timestamp_from_wire(
+                "filter.created_at_range.start_time", f.created_at_range.start_time, out
+            )
         if f.created_at_range.HasField("end_time"):
-            created_to = timestamp_from_wire("filter.created_at_range.end_time", f.created_at_range.end_time, out)
+            created_to = timestamp_from_wire(
+                "filter.created_at_range.end_time", f.created_at_range.end_time, out
+            )
     else:
         # The deprecated start_time / end_time act as created_at_range when that is unset.
         if f.HasField("start_time"):
             created_from = timestamp_from_wire("filter.start_time", f.start_time, out)
         if f.HasField("end_time"):
             created_to = timestamp_from_wire("filter.end_time", f.end_time, out)
-    for name in ("contextual_labels", "display_labels", "meta_labels", "search_query", "incident_duration_range"):
-        present = len(getattr(f, name)) > 0 if name in ("contextual_labels", "display_labels", "meta_labels") else (
-            f.HasField(name)
+    for name in (
+        "contextual_labels",
+        "display_labels",
+        "meta_labels",
+        "search_query",
+        "incident_duration_range",
+    ):
+        present = (
+            len(getattr(f, name)) > 0
+            if name in ("contextual_labels", "display_labels", "meta_labels")
+            else (f.HasField(name))
         )
         if present:
-            out.append(FieldViolation(f"filter.{name}", "this filter is not supported by this server version"))
+            out.append(
+                FieldViolation(f"filter.{name}", "this filter is not supported by this server version")
+            )
     check_violations(out)
     return IncidentFilter(
         statuses=statuses,
@@ -354,7 +380,9 @@ def incident_filter_from_wire(f: pb.IncidentQueryFilter) -> IncidentFilter:
     )
 
 
-def _enum_set(field: str, values: Iterable[int], mapping: Mapping[int, Any], out: list[FieldViolation]) -> frozenset[Any]:
+def _enum_set(
+    field: str, values: Iterable[int], mapping: Mapping[int, Any], out: list[FieldViolation]
+) -> frozenset[Any]:
     decoded = set()
     for value in values:
         if value not in mapping:
@@ -382,16 +410,28 @@ def order_from_wire(order_bys: Sequence[pb.OrderBy]) -> tuple[SortKey, ...]:
     keys: list[SortKey] = []
     for index, order_by in enumerate(order_bys):
         field = f"order_bys[{index}]"
-        if order_by.direction not in (pb.ORDER_BY_DIRECTION_UNSPECIFIED, pb.ORDER_BY_DIRECTION_ASC, pb.ORDER_BY_DIRECTION_DESC):
+        if order_by.direction not in (
+            pb.ORDER_BY_DIRECTION_UNSPECIFIED,
+            pb.ORDER_BY_DIRECTION_ASC,
+            pb.ORDER_BY_DIRECTION_DESC,
+        ):
             out.append(FieldViolation(f"{field}.direction", f"unknown direction {order_by.direction}"))
             continue
         descending = order_by.direction == pb.ORDER_BY_DIRECTION_DESC
         if order_by.WhichOneof("field") != "incident_field":
-            out.append(FieldViolation(field, "ordering by a contextual label is not supported by this server version"))
+            out.append(
+                FieldViolation(
+                    field, "ordering by a contextual label is not supported by this server version"
+                )
+            )
             continue
         sort_field = _SORT_FIELDS_FROM_WIRE.get(order_by.incident_field)
         if sort_field is None:
-            out.append(FieldViolation(f"{field}.incident_field", "this order field is not supported by this server version"))
+            out.append(
+                FieldViolation(
+                    f"{field}.incident_field", "this order field is not supported by this server version"
+                )
+            )
             continue
         if all(key.field is not sort_field for key in keys):
             keys.append(SortKey(sort_field, descending))
@@ -409,3 +449,38 @@ def page_size_from_wire(pagination: pb.PaginationRequest) -> int:
     if requested == 0:
         return limits.DEFAULT_PAGE_SIZE
     return min(requested, limits.MAX_PAGE_SIZE)
+
+
+def incident_changes_from_wire(
+    request: api.UpdateIncidentRequest, out: list[FieldViolation]
+) -> IncidentChanges:
+    """The fields named by update_mask, with their new values (labels replace the whole map/list)."""
+    paths = list(request.update_mask.paths)
+    if not paths:
+        out.append(FieldViolation("update_mask", f"name at least one of {', '.join(UPDATABLE_FIELDS)}"))
+    changes: IncidentChanges = {}
+    for path in paths:
+        if path not in UPDATABLE_FIELDS:
+            out.append(
+                FieldViolation("update_mask", f"unknown path {path!r}; use {', '.join(UPDATABLE_FIELDS)}")
+            )
+        elif path == "name":
+            if not request.name.strip():
+                out.append(FieldViolation("name", "cannot be empty"))
+            limits.check_text("name", request.name, limits.MAX_NAME_CHARS, out)
+            changes["name"] = request.name
+        elif path == "description":
+            limits.check_description("description", request.description, out)
+            changes["description"] = request.description
+        elif path == "severity":
+            changes["severity"] = severity_from_wire("severity", request.severity, out, allow_unset=False)
+        elif path == "contextual_labels":
+            changes["contextual_labels"] = label_map_from_wire(
+                "contextual_labels", request.contextual_labels, out
+            )
+        elif path == "display_labels":
+            changes["display_labels"] = label_map_from_wire("display_labels", request.display_labels, out)
+        elif path == "meta_labels":
+            pairs = meta_labels_from_wire("meta_labels", request.meta_labels, out)
+            changes["meta_labels"] = list(dict.fromkeys(pairs))
+    return changes

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import grpc
 from google.protobuf import any_pb2, duration_pb2
+from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
@@ -30,7 +31,7 @@ def status_for(error: DomainError) -> grpc.Status:
     return rpc_status.to_status(status_pb2.Status(code=code, message=str(error), details=packed))
 
 
-def _code_and_details(error: DomainError) -> tuple[int, list]:  # type: ignore[type-arg]
+def _code_and_details(error: DomainError) -> tuple[int, list[Message]]:
     if isinstance(error, InvalidArgument):
         bad_request = error_details_pb2.BadRequest(
             field_violations=[
@@ -48,7 +49,9 @@ def _code_and_details(error: DomainError) -> tuple[int, list]:  # type: ignore[t
         failure = error_details_pb2.PreconditionFailure(
             violations=[
                 error_details_pb2.PreconditionFailure.Violation(
-                    type=refused.state, subject=refused.incident_id, description=f"cannot {error.action}: {refused.reason}"
+                    type=refused.state,
+                    subject=refused.incident_id,
+                    description=f"cannot {error.action}: {refused.reason}",
                 )
                 for refused in error.refused
             ]

@@ -25,7 +25,7 @@ call_log = logging.getLogger("incidents_service.calls")
 error_log = logging.getLogger("incidents_service.errors")
 
 
-class CallInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
+class CallInterceptor(grpc.ServerInterceptor):
     def __init__(self, authenticator: Authenticator) -> None:
         self._authenticator = authenticator
 
@@ -42,6 +42,8 @@ class CallInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
         needs_key = not method.startswith(UNAUTHENTICATED_PREFIXES)
         metadata = handler_call_details.invocation_metadata or ()
         authorization = next((value for key, value in metadata if key == "authorization"), None)
+        if isinstance(authorization, bytes):
+            authorization = authorization.decode("utf-8", "replace")
         behavior = handler.unary_unary
 
         def serve(request: Any, context: grpc.ServicerContext) -> Any:
@@ -57,7 +59,7 @@ class CallInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
             except DomainError as error:
                 context.abort_with_status(status_for(error))
             except Exception:
-                if context.code() is not None:  # an abort or UNIMPLEMENTED already chose the status
+                if context.code() is not None:  # type: ignore[attr-defined]  # an abort or UNIMPLEMENTED already chose the status
                     raise
                 error_log.exception("unexpected error in %s", method)
                 context.abort(grpc.StatusCode.INTERNAL, "internal error")
@@ -76,7 +78,7 @@ class CallInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
 def _log_call(method: str, context: grpc.ServicerContext, caller: Caller | None, started: float) -> None:
     if not call_log.isEnabledFor(logging.INFO):
         return
-    code = context.code() or grpc.StatusCode.OK
+    code = context.code() or grpc.StatusCode.OK  # type: ignore[attr-defined]
     call_log.info(
         json.dumps(
             {

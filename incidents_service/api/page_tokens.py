@@ -35,7 +35,9 @@ class PageTokenCodec:
         self._secret = secret
 
     def encode(self, fingerprint: str, position: Sequence[Any]) -> str:
-        body = json.dumps({"f": fingerprint, "p": [_encode_value(v) for v in position]}, separators=(",", ":"))
+        body = json.dumps(
+            {"f": fingerprint, "p": [_encode_value(v) for v in position]}, separators=(",", ":")
+        )
         raw = body.encode("utf-8")
         signature = hmac.new(self._secret, raw, hashlib.sha256).digest()[:_SIGNATURE_BYTES]
         return base64.urlsafe_b64encode(signature + raw).decode("ascii").rstrip("=")

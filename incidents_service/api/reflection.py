@@ -9,7 +9,7 @@ FileDescriptorProto for the files the set holds.
 from __future__ import annotations
 
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 import grpc
 from google.protobuf import descriptor_pb2, descriptor_pool
@@ -36,7 +36,7 @@ class _DocumentedFile:
     def dependencies(self) -> list[_DocumentedFile]:
         return [_DocumentedFile(dependency, self._documented) for dependency in self._descriptor.dependencies]
 
-    def CopyToProto(self, proto: descriptor_pb2.FileDescriptorProto) -> None:  # noqa: N802 - descriptor API
+    def CopyToProto(self, proto: descriptor_pb2.FileDescriptorProto) -> None:
         documented = self._documented.get(self.name)
         if documented is not None:
             proto.CopyFrom(documented)
@@ -49,10 +49,10 @@ class _DocumentedPool:
         self._pool = descriptor_pool.Default()
         self._documented = _documented_files()
 
-    def FindFileByName(self, name: str) -> _DocumentedFile:  # noqa: N802
+    def FindFileByName(self, name: str) -> _DocumentedFile:
         return _DocumentedFile(self._pool.FindFileByName(name), self._documented)
 
-    def FindFileContainingSymbol(self, symbol: str) -> _DocumentedFile:  # noqa: N802
+    def FindFileContainingSymbol(self, symbol: str) -> _DocumentedFile:
         try:
             descriptor = self._pool.FindFileContainingSymbol(symbol)
         except KeyError:
@@ -60,15 +60,17 @@ class _DocumentedPool:
             descriptor = self._pool.FindServiceByName(symbol.rpartition(".")[0]).file
         return _DocumentedFile(descriptor, self._documented)
 
-    def FindMessageTypeByName(self, name: str) -> Any:  # noqa: N802
+    def FindMessageTypeByName(self, name: str) -> Any:
         return self._pool.FindMessageTypeByName(name)
 
-    def FindExtensionByNumber(self, message: Any, number: int) -> Any:  # noqa: N802
+    def FindExtensionByNumber(self, message: Any, number: int) -> Any:
         return self._pool.FindExtensionByNumber(message, number)
 
-    def FindAllExtensions(self, message: Any) -> Any:  # noqa: N802
+    def FindAllExtensions(self, message: Any) -> Any:
         return self._pool.FindAllExtensions(message)
 
 
 def enable_documented_reflection(service_names: tuple[str, ...], server: grpc.Server) -> None:
-    reflection.enable_server_reflection((*service_names, reflection.SERVICE_NAME), server, pool=_DocumentedPool())
+    reflection.enable_server_reflection(
+        (*service_names, reflection.SERVICE_NAME), server, pool=cast(Any, _DocumentedPool())
+    )

@@ -6,7 +6,9 @@ errors raised below become gRPC statuses there. Rpcs not overridden answer UNIMP
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 import grpc
 from com.coralogixapis.incidents.v1 import incident_pb2 as pb
@@ -26,18 +28,27 @@ from incidents_service.domain.queries import PageRequest
 from incidents_service.operations import IncidentDraft, IncidentOperations
 
 
+def _batch_ids(values: Iterable[StringValue | str], field: str = "incident_ids") -> list[str]:
+    out: list[FieldViolation] = []
+    ids = convert.id_list(field, values, out)
+    convert.check_violations(out)
+    return ids
+
+
 def _incidents_out(incidents: list[Incident], now: datetime) -> list[pb.Incident]:
     return [convert.incident_to_wire(incident, now) for incident in incidents]
 
 
-class IncidentsServicer(svc_grpc.IncidentsServiceServicer):  # type: ignore[misc]
+class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
     """com.coralogixapis.incidents.v1.IncidentsService, wire-compatible with the published API."""
 
     def __init__(self, operations: IncidentOperations, page_tokens: PageTokenCodec) -> None:
         self._operations = operations
         self._page_tokens = page_tokens
 
-    def GetIncident(self, request: svc.GetIncidentRequest, context: grpc.ServicerContext) -> svc.GetIncidentResponse:
+    def GetIncident(
+        self, request: svc.GetIncidentRequest, context: grpc.ServicerContext
+    ) -> svc.GetIncidentResponse:
         out: list[FieldViolation] = []
         incident_id = convert.required_id("id", request.id, request.HasField("id"), out)
         convert.check_violations(out)
@@ -48,9 +59,7 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):  # type: ignore[misc
     def BatchGetIncident(
         self, request: svc.BatchGetIncidentRequest, context: grpc.ServicerContext
     ) -> svc.BatchGetIncidentResponse:
-        out: list[FieldViolation] = []
-        ids = convert.id_list("ids", request.ids, out)
-        convert.check_violations(out)
+        ids = _batch_ids(request.ids, field="ids")
         found, missing = self._operations.batch_get_incidents(current_caller().team_id, ids)
         now = self._operations.now()
         return svc.BatchGetIncidentResponse(
@@ -83,7 +92,9 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):  # type: ignore[misc
             PageRequest(size=convert.page_size_from_wire(request.pagination), after=after),
         )
         now = self._operations.now()
-        next_token = self._page_tokens.encode(fingerprint, page.next_after) if page.next_after is not None else ""
+        next_token = (
+            self._page_tokens.encode(fingerprint, page.next_after) if page.next_after is not None else ""
+        )
         return svc.ListIncidentsResponse(
             incidents=_incidents_out(page.items, now),
             pagination=pb.PaginationResponse(
@@ -95,22 +106,125 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):  # type: ignore[misc
         self, request: svc.GetIncidentEventsRequest, context: grpc.ServicerContext
     ) -> svc.GetIncidentEventsResponse:
         out: list[FieldViolation] = []
-        incident_id = convert.required_id("incident_id", request.incident_id, request.HasField("incident_id"), out)
+        incident_id = convert.required_id(
+            "incident_id", request.incident_id, request.HasField("incident_id"), out
+        )
         convert.check_violations(out)
         events = self._operations.incident_events(current_caller().team_id, incident_id)
         return svc.GetIncidentEventsResponse(incident_events=convert.events_to_wire(events))
 
+    # ---- lifecycle (SPEC section 4): atomic batches; answers list incidents after the change ----
+
+    def AssignIncidents(
+        self, request: svc.AssignIncidentsRequest, context: grpc.ServicerContext
+    ) -> svc.AssignIncidentsResponse:
+        out: list[FieldViolation] = []
+        ids = convert.id_list("incident_ids", request.incident_ids, out)
+        assignee = convert.required_id(
+            "assigned_to.user_id", request.assigned_to.user_id, request.assigned_to.HasField("user_id"), out
+        )
+        convert.check_violations(out)
+        caller = current_caller()
+        incidents = self._operations.assign(caller.team_id, caller.principal, ids, assignee)
+        return svc.AssignIncidentsResponse(incidents=_incidents_out(incidents, self._operations.now()))
+
+    def UnassignIncidents(
+        self, request: svc.UnassignIncidentsRequest, context: grpc.ServicerContext
+    ) -> svc.UnassignIncidentsResponse:
+        caller, ids = current_caller(), _batch_ids(request.incident_ids)
+        incidents = self._operations.unassign(caller.team_id, caller.principal, ids)
+        return svc.UnassignIncidentsResponse(incidents=_incidents_out(incidents, self._operations.now()))
+
+    def AcknowledgeIncidents(
+        self, request: svc.AcknowledgeIncidentsRequest, context: grpc.ServicerContext
+    ) -> svc.AcknowledgeIncidentsResponse:
+        caller, ids = current_caller(), _batch_ids(request.incident_ids)
+        incidents = self._operations.acknowledge(caller.team_id, caller.principal, ids)
+        return svc.AcknowledgeIncidentsResponse(incidents=_incidents_out(incidents, self._operations.now()))
+
+    def ResolveIncidents(
+        self, request: svc.ResolveIncidentsRequest, context: grpc.ServicerContext
+    ) -> svc.ResolveIncidentsResponse:
+        caller, ids = current_caller(), _batch_ids(request.incident_ids)
+        incidents = self._operations.resolve(caller.team_id, caller.principal, ids)
+        return svc.ResolveIncidentsResponse(incidents=_incidents_out(incidents, self._operations.now()))
+
+    def CloseIncidents(
+        self, request: svc.CloseIncidentsRequest, context: grpc.ServicerContext
+    ) -> svc.CloseIncidentsResponse:
+        caller, ids = current_caller(), _batch_ids(request.incident_ids)
+        incidents = self._operations.close(caller.team_id, caller.principal, ids)
+        return svc.CloseIncidentsResponse(incidents=_incidents_out(incidents, self._operations.now()))
+
+    # ---- lookups by event id and correlation key (SPEC section 5) ----------------------------
+
+    def _incident_id_for_event(self, request: Any) -> str:
+        out: list[FieldViolation] = []
+        event_id = convert.required_id("event_id", request.event_id, request.HasField("event_id"), out)
+        convert.check_violations(out)
+        return self._operations.incident_id_for_event(current_caller().team_id, event_id)
+
+    def GetIncidentByEventId(
+        self, request: svc.GetIncidentByEventIdRequest, context: grpc.ServicerContext
+    ) -> svc.GetIncidentByEventIdResponse:
+        incident_id = self._incident_id_for_event(request)
+        view = self._operations.get_incident(current_caller().team_id, incident_id)
+        now = self._operations.now()
+        return svc.GetIncidentByEventIdResponse(
+            incident=convert.incident_to_wire(view.incident, now, view.events)
+        )
+
+    def AcknowledgeIncidentByEventId(
+        self, request: svc.AcknowledgeIncidentByEventIdRequest, context: grpc.ServicerContext
+    ) -> svc.AcknowledgeIncidentByEventIdResponse:
+        incident_id = self._incident_id_for_event(request)
+        caller = current_caller()
+        [incident] = self._operations.acknowledge(caller.team_id, caller.principal, [incident_id])
+        return svc.AcknowledgeIncidentByEventIdResponse(
+            incident=convert.incident_to_wire(incident, self._operations.now())
+        )
+
+    def ResolveIncidentByEventId(
+        self, request: svc.ResolveIncidentByEventIdRequest, context: grpc.ServicerContext
+    ) -> svc.ResolveIncidentByEventIdResponse:
+        incident_id = self._incident_id_for_event(request)
+        caller = current_caller()
+        [incident] = self._operations.resolve(caller.team_id, caller.principal, [incident_id])
+        return svc.ResolveIncidentByEventIdResponse(
+            incident=convert.incident_to_wire(incident, self._operations.now())
+        )
+
+    def GetIncidentUsingCorrelationKey(
+        self, request: svc.GetIncidentUsingCorrelationKeyRequest, context: grpc.ServicerContext
+    ) -> svc.GetIncidentUsingCorrelationKeyResponse:
+        out: list[FieldViolation] = []
+        key = convert.required_id(
+            "correlation_key", request.correlation_key, request.HasField("correlation_key"), out
+        )
+        moment = self._operations.now()
+        if request.HasField("incident_point_in_time"):
+            moment = (
+                convert.timestamp_from_wire("incident_point_in_time", request.incident_point_in_time, out)
+                or moment
+            )
+        convert.check_violations(out)
+        view = self._operations.incident_by_correlation_key(current_caller().team_id, key, moment)
+        now = self._operations.now()
+        return svc.GetIncidentUsingCorrelationKeyResponse(
+            incident=convert.incident_to_wire(view.incident, now, view.events)
+        )
+
     def DeleteIncidents(
         self, request: svc.DeleteIncidentsRequest, context: grpc.ServicerContext
     ) -> svc.DeleteIncidentsResponse:
-        out: list[FieldViolation] = []
-        ids = convert.id_list("incident_ids", request.incident_ids, out)
-        convert.check_violations(out)
+        ids = _batch_ids(request.incident_ids)
         deleted = self._operations.delete_incidents(current_caller().team_id, ids)
-        return svc.DeleteIncidentsResponse(deleted_ids=[StringValue(value=incident_id) for incident_id in deleted])
+        return svc.DeleteIncidentsResponse(
+            deleted_ids=[StringValue(value=incident_id) for incident_id in deleted]
+        )
 
 
-class AlertIngestionServicer(api_grpc.AlertIngestionServiceServicer):  # type: ignore[misc]
+class AlertIngestionServicer(api_grpc.AlertIngestionServiceServicer):
     """incidents_service.v1.AlertIngestionService: alert events correlated into incidents."""
 
     def __init__(self, operations: IncidentOperations) -> None:
@@ -123,13 +237,15 @@ class AlertIngestionServicer(api_grpc.AlertIngestionServiceServicer):  # type: i
         results = self._operations.report_alert_events(current_caller().team_id, events)
         return api.ReportAlertEventsResponse(
             results=[
-                api.AlertEventResult(incident_id=result.incident_id or "", outcome=convert.OUTCOME_TO_WIRE[result.outcome])
+                api.AlertEventResult(
+                    incident_id=result.incident_id or "", outcome=convert.OUTCOME_TO_WIRE[result.outcome]
+                )
                 for result in results
             ]
         )
 
 
-class IncidentManagementServicer(api_grpc.IncidentManagementServiceServicer):  # type: ignore[misc]
+class IncidentManagementServicer(api_grpc.IncidentManagementServiceServicer):
     """incidents_service.v1.IncidentManagementService: manual creation, edits and snoozes."""
 
     def __init__(self, operations: IncidentOperations) -> None:
@@ -147,7 +263,9 @@ class IncidentManagementServicer(api_grpc.IncidentManagementServiceServicer):  #
             name=request.name,
             description=request.description,
             severity=convert.severity_from_wire("severity", request.severity, out, allow_unset=True),
-            contextual_labels=convert.label_map_from_wire("contextual_labels", request.contextual_labels, out),
+            contextual_labels=convert.label_map_from_wire(
+                "contextual_labels", request.contextual_labels, out
+            ),
             display_labels=convert.label_map_from_wire("display_labels", request.display_labels, out),
             meta_labels=convert.meta_labels_from_wire("meta_labels", request.meta_labels, out),
             application_name=request.application_name,
@@ -163,3 +281,31 @@ class IncidentManagementServicer(api_grpc.IncidentManagementServiceServicer):  #
         return api.CreateIncidentResponse(
             incident=convert.incident_to_wire(view.incident, self._operations.now(), view.events)
         )
+
+    def UpdateIncident(
+        self, request: api.UpdateIncidentRequest, context: grpc.ServicerContext
+    ) -> api.UpdateIncidentResponse:
+        out: list[FieldViolation] = []
+        incident_id = convert.required_id("incident_id", request.incident_id, True, out)
+        changes = convert.incident_changes_from_wire(request, out)
+        convert.check_violations(out)
+        caller = current_caller()
+        incident = self._operations.update_incident(caller.team_id, caller.principal, incident_id, changes)
+        return api.UpdateIncidentResponse(incident=convert.incident_to_wire(incident, self._operations.now()))
+
+    def SnoozeIncidents(
+        self, request: api.SnoozeIncidentsRequest, context: grpc.ServicerContext
+    ) -> api.SnoozeIncidentsResponse:
+        out: list[FieldViolation] = []
+        ids = convert.id_list("incident_ids", request.incident_ids, out)
+        if not limits.MIN_SNOOZE_MINUTES <= request.duration_minutes <= limits.MAX_SNOOZE_MINUTES:
+            out.append(
+                FieldViolation(
+                    "duration_minutes",
+                    f"must be {limits.MIN_SNOOZE_MINUTES} to {limits.MAX_SNOOZE_MINUTES} minutes",
+                )
+            )
+        convert.check_violations(out)
+        caller = current_caller()
+        incidents = self._operations.snooze(caller.team_id, caller.principal, ids, request.duration_minutes)
+        return api.SnoozeIncidentsResponse(incidents=_incidents_out(incidents, self._operations.now()))

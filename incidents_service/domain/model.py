@@ -261,7 +261,10 @@ class Incident:
         )
         _set_name_labels(incident)
         incident._record(
-            EventType.OPEN, alert.timestamp, Originator.system(alert.source_system), {},
+            EventType.OPEN,
+            alert.timestamp,
+            Originator.system(alert.source_system),
+            {},
             alert=alert.alert_details(),
         )
         incident._record_alert(alert)

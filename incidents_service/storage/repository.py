@@ -6,6 +6,7 @@ Every statement is scoped to the team, so another team's ids behave exactly like
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select, update
@@ -80,6 +81,34 @@ class IncidentRepository:
         row = self._connection.execute(statement).first()
         return _incident_from_row(row) if row is not None else None
 
+    def incident_open_at(self, correlation_key: str, moment: datetime) -> Incident | None:
+        """The incident of this key open at `moment`: created at or before it, not closed before it."""
+        c = incidents.c
+        statement = (
+            select(incidents)
+            .where(
+                c.team_id == self._team_id,
+                c.correlation_key == correlation_key,
+                c.created_at <= moment,
+                or_(c.closed_at.is_(None), c.closed_at >= moment),
+            )
+            .order_by(c.created_at.desc(), c.id.desc())
+            .limit(1)
+        )
+        row = self._connection.execute(statement).first()
+        return _incident_from_row(row) if row is not None else None
+
+    def incident_id_for_event(self, event_id: str) -> str | None:
+        """The incident holding an event, found by the event's id or an alert event's cx_event_key."""
+        e = incident_events.c
+        statement = (
+            select(e.incident_id)
+            .where(e.team_id == self._team_id, or_(e.id == event_id, e.cx_event_key == event_id))
+            .limit(1)
+        )
+        found: str | None = self._connection.execute(statement).scalar_one_or_none()
+        return found
+
     def add(self, incident: Incident) -> None:
         self._connection.execute(insert(incidents).values(**_incident_values(incident)))
         self._store_new_events(incident)
@@ -108,7 +137,9 @@ class IncidentRepository:
                 delete(incidents).where(incidents.c.team_id == self._team_id, incidents.c.id.in_(chunk))
             )
 
-    def list(self, incident_filter: IncidentFilter, order: Sequence[SortKey], page: PageRequest) -> Page[Incident]:
+    def list_page(
+        self, incident_filter: IncidentFilter, order: Sequence[SortKey], page: PageRequest
+    ) -> Page[Incident]:
         conditions = self._filter_conditions(incident_filter)
         total = self._connection.execute(
             select(func.count()).select_from(incidents).where(*conditions)
@@ -117,7 +148,10 @@ class IncidentRepository:
         if page.after is not None:
             statement = statement.where(_after_position(order, page.after))
         statement = statement.order_by(
-            *[_sort_column(key.field).desc() if key.descending else _sort_column(key.field).asc() for key in order]
+            *[
+                _sort_column(key.field).desc() if key.descending else _sort_column(key.field).asc()
+                for key in order
+            ]
         ).limit(page.size + 1)
         rows = self._connection.execute(statement).all()
         items = [_incident_from_row(row) for row in rows[: page.size]]
@@ -220,9 +254,7 @@ def _after_position(order: Sequence[SortKey], after: Sequence[Any]) -> ColumnEle
     alternatives: list[ColumnElement[bool]] = []
     for depth, key in enumerate(order):
         column = _sort_column(key.field)
-        equal_prefix = [
-            _sort_column(prev.field) == after[index] for index, prev in enumerate(order[:depth])
-        ]
+        equal_prefix = [_sort_column(prev.field) == after[index] for index, prev in enumerate(order[:depth])]
         beyond = column < after[depth] if key.descending else column > after[depth]
         alternatives.append(and_(*equal_prefix, beyond))
     return or_(*alternatives)

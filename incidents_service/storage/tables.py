@@ -132,9 +132,7 @@ Index(
     incidents.c.created_at,
     incidents.c.id,
 )
-Index(
-    "ix_incidents_team_state_created", incidents.c.team_id, incidents.c.state, incidents.c.created_at
-)
+Index("ix_incidents_team_state_created", incidents.c.team_id, incidents.c.state, incidents.c.created_at)
 Index(
     "ix_incidents_team_severity_created",
     incidents.c.team_id,
@@ -152,9 +150,7 @@ incident_events = Table(
     Column("seq", Sequence64, primary_key=True, autoincrement=True),
     Column("id", String(36), nullable=False, unique=True),
     Column("team_id", String(36), nullable=False),
-    Column(
-        "incident_id", String(36), ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False
-    ),
+    Column("incident_id", String(36), ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
     Column("event_type", String(32), nullable=False),
     Column("timestamp", UTCDateTime(), nullable=False),
     Column("originator_type", String(16), nullable=False),

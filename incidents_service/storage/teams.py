@@ -44,7 +44,12 @@ class AccessRepository:
         return [Team(row.id, row.name, row.created_at) for row in rows]
 
     def add_api_key(
-        self, key_id: str, team_id: str, principal: str, secret_hash: str, permissions: frozenset[str],
+        self,
+        key_id: str,
+        team_id: str,
+        principal: str,
+        secret_hash: str,
+        permissions: frozenset[str],
         created_at: datetime,
     ) -> None:
         self._connection.execute(
@@ -73,7 +78,9 @@ class AccessRepository:
 
     def revoke_api_key(self, key_id: str, at: datetime) -> bool:
         result = self._connection.execute(
-            update(api_keys).where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None)).values(revoked_at=at)
+            update(api_keys)
+            .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+            .values(revoked_at=at)
         )
         return result.rowcount == 1
 

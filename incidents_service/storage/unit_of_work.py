@@ -1,9 +1,9 @@
 """The unit of work: one transaction, rolled back unless committed, with storage errors translated.
 
-    with unit_of_work(team_id, write=True) as uow:
-        incident = uow.incidents.get(incident_id)
-        ...
-        uow.commit()
+with unit_of_work(team_id, write=True) as uow:
+    incident = uow.incidents.get(incident_id)
+    ...
+    uow.commit()
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class UnitOfWork:
         try:
             if not self._committed:
                 self._connection.rollback()
-        except Exception:  # noqa: S110 - the connection is being discarded; the original error matters
+        except Exception:  # the connection is being discarded; the original error is what matters
             pass
         finally:
             self._connection.close()
