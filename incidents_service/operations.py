@@ -191,7 +191,7 @@ class IncidentOperations:
         self, team_id: str, incident_filter: IncidentFilter, order: Sequence[SortKey], page: PageRequest
     ) -> Page[Incident]:
         with self._read(team_id) as uow:
-            return uow.incidents.list_page(incident_filter, order, page)
+            return uow.incidents.list_page(incident_filter, order, page, self.now())
 
     def incident_id_for_event(self, team_id: str, event_id: str) -> str:
         """The incident of an event id or alert cx_event_key (NOT_FOUND naming it otherwise)."""

@@ -31,7 +31,14 @@ from incidents_service.domain.model import (
     OriginatorType,
     Severity,
 )
-from incidents_service.domain.queries import DEFAULT_ORDER, IncidentFilter, SortField, SortKey
+from incidents_service.domain.queries import (
+    DEFAULT_ORDER,
+    IncidentFilter,
+    SearchField,
+    SearchQuery,
+    SortField,
+    SortKey,
+)
 
 # ---- enums -------------------------------------------------------------------------------------
 
@@ -329,55 +336,131 @@ def _alert_event_from_wire(
     )
 
 
-def incident_filter_from_wire(f: pb.IncidentQueryFilter) -> IncidentFilter:
+_SEARCH_FIELDS_FROM_WIRE = {
+    pb.INCIDENTS_FIELDS_UNSPECIFIED: SearchField.NAME,
+    pb.INCIDENTS_FIELDS_NAME: SearchField.NAME,
+    pb.INCIDENTS_FIELDS_ID: SearchField.ID,
+    pb.INCIDENTS_FIELDS_APPLICATION_NAME: SearchField.APPLICATION_NAME,
+    pb.INCIDENTS_FIELDS_SUBSYSTEM_NAME: SearchField.SUBSYSTEM_NAME,
+}
+
+
+def incident_filter_from_wire(f: pb.IncidentQueryFilter, prefix: str = "filter") -> IncidentFilter:
     out: list[FieldViolation] = []
-    statuses = _enum_set("filter.status", f.status, STATUS_FROM_WIRE, out)
-    states = _enum_set("filter.state", f.state, STATE_FROM_WIRE, out)
-    severities = _enum_set("filter.severity", f.severity, SEVERITY_FROM_WIRE, out)
-    created_from = created_to = None
-    if f.HasField("created_at_range"):
-        if f.created_at_range.HasField("start_time"):
-            created_from = timestamp_from_wire(
-                "filter.created_at_range.start_time", f.created_at_range.start_time, out
-            )
-        if f.created_at_range.HasField("end_time"):
-            created_to = timestamp_from_wire(
-                "filter.created_at_range.end_time", f.created_at_range.end_time, out
-            )
-    else:
+    created_from, created_to = _time_range(f"{prefix}.created_at_range", f, "created_at_range", out)
+    if not f.HasField("created_at_range"):
         # The deprecated start_time / end_time act as created_at_range when that is unset.
         if f.HasField("start_time"):
-            created_from = timestamp_from_wire("filter.start_time", f.start_time, out)
+            created_from = timestamp_from_wire(f"{prefix}.start_time", f.start_time, out)
         if f.HasField("end_time"):
-            created_to = timestamp_from_wire("filter.end_time", f.end_time, out)
-    for name in (
-        "contextual_labels",
-        "display_labels",
-        "meta_labels",
-        "search_query",
-        "incident_duration_range",
-    ):
-        present = (
-            len(getattr(f, name)) > 0
-            if name in ("contextual_labels", "display_labels", "meta_labels")
-            else (f.HasField(name))
+            created_to = timestamp_from_wire(f"{prefix}.end_time", f.end_time, out)
+    open_from, open_to = _time_range(f"{prefix}.incident_duration_range", f, "incident_duration_range", out)
+    search = None
+    if f.HasField("search_query") and f.search_query.query.value:
+        search = _search_from_wire(f"{prefix}.search_query", f.search_query, out)
+    meta_labels = tuple(
+        (label.key.value, label.value.value if label.HasField("value") else None) for label in f.meta_labels
+    )
+    for index, (key, value) in enumerate(meta_labels):
+        limits.check_text(f"{prefix}.meta_labels[{index}].key", key, limits.MAX_LABEL_KEY_CHARS, out)
+        limits.check_text(
+            f"{prefix}.meta_labels[{index}].value", value or "", limits.MAX_LABEL_VALUE_CHARS, out
         )
-        if present:
-            out.append(
-                FieldViolation(f"filter.{name}", "this filter is not supported by this server version")
-            )
-    check_violations(out)
-    return IncidentFilter(
-        statuses=statuses,
-        states=states,
-        severities=severities,
-        assignees=frozenset(v.value for v in f.assignee),
-        application_names=frozenset(v.value for v in f.application_name),
-        subsystem_names=frozenset(v.value for v in f.subsystem_name),
+    if f.meta_labels_op not in (pb.FILTER_OPERATOR_OR_OR_UNSPECIFIED, pb.FILTER_OPERATOR_AND):
+        out.append(FieldViolation(f"{prefix}.meta_labels_op", f"unknown operator {f.meta_labels_op}"))
+    incident_filter = IncidentFilter(
+        statuses=_enum_set(f"{prefix}.status", f.status, STATUS_FROM_WIRE, out),
+        states=_enum_set(f"{prefix}.state", f.state, STATE_FROM_WIRE, out),
+        severities=_enum_set(f"{prefix}.severity", f.severity, SEVERITY_FROM_WIRE, out),
+        assignees=_string_set(f"{prefix}.assignee", f.assignee, limits.MAX_KEY_CHARS, out),
+        application_names=_string_set(
+            f"{prefix}.application_name", f.application_name, limits.MAX_LABEL_VALUE_CHARS, out
+        ),
+        subsystem_names=_string_set(
+            f"{prefix}.subsystem_name", f.subsystem_name, limits.MAX_LABEL_VALUE_CHARS, out
+        ),
+        contextual_labels=_label_filter(
+            f"{prefix}.contextual_labels",
+            {key: values.contextual_label_values for key, values in f.contextual_labels.items()},
+            out,
+        ),
+        display_labels=_label_filter(
+            f"{prefix}.display_labels",
+            {key: values.display_label_values for key, values in f.display_labels.items()},
+            out,
+        ),
+        meta_labels=meta_labels,
+        meta_labels_all=f.meta_labels_op == pb.FILTER_OPERATOR_AND,
         is_muted=f.is_muted.value if f.HasField("is_muted") else None,
         created_from=created_from,
         created_to=created_to,
+        open_from=open_from,
+        open_to=open_to,
+        search=search,
     )
+    check_violations(out)
+    return incident_filter
+
+
+def _time_range(
+    field: str, message: Any, name: str, out: list[FieldViolation]
+) -> tuple[datetime | None, datetime | None]:
+    if not message.HasField(name):
+        return None, None
+    time_range = getattr(message, name)
+    start = (
+        timestamp_from_wire(f"{field}.start_time", time_range.start_time, out)
+        if time_range.HasField("start_time")
+        else None
+    )
+    end = (
+        timestamp_from_wire(f"{field}.end_time", time_range.end_time, out)
+        if time_range.HasField("end_time")
+        else None
+    )
+    return start, end
+
+
+def _search_from_wire(field: str, query: pb.IncidentSearchQuery, out: list[FieldViolation]) -> SearchQuery:
+    text = query.query.value
+    limits.check_text(f"{field}.query", text, limits.MAX_LABEL_VALUE_CHARS, out)
+    if query.WhichOneof("field") == "contextual_label":
+        key = query.contextual_label.value
+        if not key:
+            out.append(FieldViolation(f"{field}.contextual_label", "name the contextual label to search"))
+        return SearchQuery(text, SearchField.CONTEXTUAL_LABEL, key)
+    search_field = _SEARCH_FIELDS_FROM_WIRE.get(query.incident_field)
+    if search_field is None:
+        out.append(
+            FieldViolation(
+                f"{field}.incident_field",
+                "searchable fields are NAME, ID, APPLICATION_NAME and SUBSYSTEM_NAME",
+            )
+        )
+        search_field = SearchField.NAME
+    return SearchQuery(text, search_field)
+
+
+def _string_set(
+    field: str, values: Iterable[StringValue], max_chars: int, out: list[FieldViolation]
+) -> frozenset[str]:
+    decoded = frozenset(value.value for value in values)
+    for value in decoded:
+        limits.check_text(field, value, max_chars, out)
+    return decoded
+
+
+def _label_filter(
+    field: str, labels: Mapping[str, Iterable[StringValue]], out: list[FieldViolation]
+) -> tuple[tuple[str, frozenset[str]], ...]:
+    """(key, allowed values) per key; a key listed with no values places no condition."""
+    decoded = []
+    for key in sorted(labels):
+        limits.check_text(f"{field}[{key[:64]!r}] key", key, limits.MAX_LABEL_KEY_CHARS, out)
+        values = _string_set(f"{field}[{key[:64]!r}]", labels[key], limits.MAX_LABEL_VALUE_CHARS, out)
+        if values:
+            decoded.append((key, values))
+    return tuple(decoded)
 
 
 def _enum_set(
@@ -393,22 +476,36 @@ def _enum_set(
 
 
 _SORT_FIELDS_FROM_WIRE = {
-    pb.INCIDENTS_FIELDS_CREATED_TIME: SortField.CREATED_AT,
     pb.INCIDENTS_FIELDS_ID: SortField.ID,
+    pb.INCIDENTS_FIELDS_SEVERITY: SortField.SEVERITY,
+    pb.INCIDENTS_FIELDS_NAME: SortField.NAME,
+    pb.INCIDENTS_FIELDS_CREATED_TIME: SortField.CREATED_AT,
+    pb.INCIDENTS_FIELDS_CLOSED_TIME: SortField.CLOSED_AT,
+    pb.INCIDENTS_FIELDS_STATE: SortField.STATE,
+    pb.INCIDENTS_FIELDS_STATUS: SortField.STATUS,
+    pb.INCIDENTS_FIELDS_LAST_STATE_UPDATE_TIME: SortField.LAST_STATE_UPDATE_TIME,
+    pb.INCIDENTS_FIELDS_APPLICATION_NAME: SortField.APPLICATION_NAME,
+    pb.INCIDENTS_FIELDS_SUBSYSTEM_NAME: SortField.SUBSYSTEM_NAME,
+    pb.INCIDENTS_FIELDS_DURATION: SortField.DURATION,
 }
+_MAX_ORDER_BYS = 10
 
 
 def order_from_wire(order_bys: Sequence[pb.OrderBy]) -> tuple[SortKey, ...]:
     """The requested order plus tie-breakers (created_at, then id) so the order is total.
 
-    Tie-breakers take the direction of the last requested key; with no order_bys the default is
-    created_at descending.
+    Each key is ascending unless DESC. Tie-breakers take the direction of the last requested key;
+    with no order_bys the order is created_at descending. Severity sorts INFO < LOW < WARNING <
+    ERROR < CRITICAL; status TRIGGERED < ACKNOWLEDGED < RESOLVED; state TRIGGERED < RESOLVED; open
+    incidents sort after every closed time; an incident without the ordered label sorts as "".
     """
     if not order_bys:
         return DEFAULT_ORDER
     out: list[FieldViolation] = []
+    if len(order_bys) > _MAX_ORDER_BYS:
+        out.append(FieldViolation("order_bys", f"more than the limit of {_MAX_ORDER_BYS} orderings"))
     keys: list[SortKey] = []
-    for index, order_by in enumerate(order_bys):
+    for index, order_by in enumerate(order_bys[:_MAX_ORDER_BYS]):
         field = f"order_bys[{index}]"
         if order_by.direction not in (
             pb.ORDER_BY_DIRECTION_UNSPECIFIED,
@@ -418,23 +515,23 @@ def order_from_wire(order_bys: Sequence[pb.OrderBy]) -> tuple[SortKey, ...]:
             out.append(FieldViolation(f"{field}.direction", f"unknown direction {order_by.direction}"))
             continue
         descending = order_by.direction == pb.ORDER_BY_DIRECTION_DESC
-        if order_by.WhichOneof("field") != "incident_field":
-            out.append(
-                FieldViolation(
-                    field, "ordering by a contextual label is not supported by this server version"
+        which = order_by.WhichOneof("field")
+        if which == "contextual_label":
+            label_key = order_by.contextual_label.value
+            if not label_key:
+                out.append(
+                    FieldViolation(f"{field}.contextual_label", "name the contextual label to order by")
                 )
-            )
-            continue
-        sort_field = _SORT_FIELDS_FROM_WIRE.get(order_by.incident_field)
-        if sort_field is None:
-            out.append(
-                FieldViolation(
-                    f"{field}.incident_field", "this order field is not supported by this server version"
-                )
-            )
-            continue
-        if all(key.field is not sort_field for key in keys):
-            keys.append(SortKey(sort_field, descending))
+                continue
+            key = SortKey(SortField.CONTEXTUAL_LABEL, descending, label_key)
+        else:
+            sort_field = _SORT_FIELDS_FROM_WIRE.get(order_by.incident_field)
+            if sort_field is None:
+                out.append(FieldViolation(f"{field}.incident_field", "choose an incident field to order by"))
+                continue
+            key = SortKey(sort_field, descending)
+        if all((k.field, k.label_key) != (key.field, key.label_key) for k in keys):
+            keys.append(key)
     check_violations(out)
     last_descending = keys[-1].descending
     for tie_breaker in (SortField.CREATED_AT, SortField.ID):

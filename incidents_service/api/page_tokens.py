@@ -34,15 +34,17 @@ class PageTokenCodec:
     def __init__(self, secret: bytes) -> None:
         self._secret = secret
 
-    def encode(self, fingerprint: str, position: Sequence[Any]) -> str:
+    def encode(self, fingerprint: str, position: Sequence[Any], as_of: datetime) -> str:
         body = json.dumps(
-            {"f": fingerprint, "p": [_encode_value(v) for v in position]}, separators=(",", ":")
+            {"f": fingerprint, "p": [_encode_value(v) for v in position], "a": as_of.isoformat()},
+            separators=(",", ":"),
         )
         raw = body.encode("utf-8")
         signature = hmac.new(self._secret, raw, hashlib.sha256).digest()[:_SIGNATURE_BYTES]
         return base64.urlsafe_b64encode(signature + raw).decode("ascii").rstrip("=")
 
-    def decode(self, token: str, fingerprint: str) -> tuple[Any, ...]:
+    def decode(self, token: str, fingerprint: str) -> tuple[tuple[Any, ...], datetime]:
+        """The keyset position and the as-of time the token carries."""
         try:
             data = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         except (binascii.Error, ValueError) as exc:
@@ -56,7 +58,7 @@ class PageTokenCodec:
             raise InvalidArgument.single(
                 _FIELD, "the page token belongs to a different request (filter or order changed)"
             )
-        return tuple(_decode_value(v) for v in body["p"])
+        return tuple(_decode_value(v) for v in body["p"]), datetime.fromisoformat(body["a"])
 
 
 def _encode_value(value: Any) -> Any:

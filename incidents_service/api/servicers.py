@@ -82,19 +82,19 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
             request.filter.SerializeToString(deterministic=True),
             *(order_by.SerializeToString(deterministic=True) for order_by in request.order_bys),
         )
-        after = None
+        after, as_of = None, self._operations.now()
         if request.pagination.page_token.value:
-            after = self._page_tokens.decode(request.pagination.page_token.value, fingerprint)
+            after, as_of = self._page_tokens.decode(request.pagination.page_token.value, fingerprint)
         page = self._operations.list_incidents(
             caller.team_id,
             incident_filter,
             order,
-            PageRequest(size=convert.page_size_from_wire(request.pagination), after=after),
+            PageRequest(size=convert.page_size_from_wire(request.pagination), after=after, as_of=as_of),
         )
+        next_token = ""
+        if page.next_after is not None:
+            next_token = self._page_tokens.encode(fingerprint, page.next_after, as_of)
         now = self._operations.now()
-        next_token = (
-            self._page_tokens.encode(fingerprint, page.next_after) if page.next_after is not None else ""
-        )
         return svc.ListIncidentsResponse(
             incidents=_incidents_out(page.items, now),
             pagination=pb.PaginationResponse(

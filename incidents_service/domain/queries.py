@@ -12,6 +12,24 @@ from incidents_service.domain.model import IncidentState, IncidentStatus, Severi
 T = TypeVar("T")
 
 
+class SearchField(enum.StrEnum):
+    """Where `search_query` looks: the name unless another field or a contextual label is chosen."""
+
+    NAME = "name"
+    ID = "id"
+    DESCRIPTION = "description"
+    APPLICATION_NAME = "application_name"
+    SUBSYSTEM_NAME = "subsystem_name"
+    CONTEXTUAL_LABEL = "contextual_label"
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str  # case-insensitive substring; %, _ and \ are plain characters
+    field: SearchField = SearchField.NAME
+    label_key: str | None = None  # for SearchField.CONTEXTUAL_LABEL
+
+
 @dataclass(frozen=True)
 class IncidentFilter:
     """Fields combine with AND; the values within one field combine with OR. Empty means any."""
@@ -22,20 +40,41 @@ class IncidentFilter:
     assignees: frozenset[str] = frozenset()
     application_names: frozenset[str] = frozenset()
     subsystem_names: frozenset[str] = frozenset()
+    # For each key listed, the label must have one of the listed values.
+    contextual_labels: tuple[tuple[str, frozenset[str]], ...] = ()
+    display_labels: tuple[tuple[str, frozenset[str]], ...] = ()
+    # (key, value) pairs; a None value matches any value of the key. Any of them, or all with meta_labels_all.
+    meta_labels: tuple[tuple[str, str | None], ...] = ()
+    meta_labels_all: bool = False
     is_muted: bool | None = None
     created_from: datetime | None = None  # inclusive
     created_to: datetime | None = None  # exclusive
+    # The incident was open at some moment of [open_from, open_to] (incident_duration_range).
+    open_from: datetime | None = None
+    open_to: datetime | None = None
+    search: SearchQuery | None = None
 
 
 class SortField(enum.StrEnum):
-    CREATED_AT = "created_at"
     ID = "id"
+    SEVERITY = "severity"
+    NAME = "name"
+    CREATED_AT = "created_at"
+    CLOSED_AT = "closed_at"
+    STATE = "state"
+    STATUS = "status"
+    LAST_STATE_UPDATE_TIME = "last_state_update_time"
+    APPLICATION_NAME = "application_name"
+    SUBSYSTEM_NAME = "subsystem_name"
+    DURATION = "duration"
+    CONTEXTUAL_LABEL = "contextual_label"
 
 
 @dataclass(frozen=True)
 class SortKey:
     field: SortField
     descending: bool
+    label_key: str | None = None  # for SortField.CONTEXTUAL_LABEL
 
 
 # Default order (SPEC 6): newest first, id breaking ties so the order is total.
@@ -50,6 +89,9 @@ class PageRequest:
     size: int
     # Sort-key values of the last item of the previous page (keyset position); None for the first page.
     after: tuple[Any, ...] | None = None
+    # The moment the first page was read: durations and mutes are computed as of it on every page,
+    # so an order by duration stays the same order while a client pages through it.
+    as_of: datetime | None = None
 
 
 @dataclass

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -40,3 +42,15 @@ def schema_is_current(engine: Engine) -> bool:
     except Exception as exc:
         raise translate_storage_error(exc) from exc
     return current == head
+
+
+def include_object_for(dialect_name: str) -> Callable[[Any, str | None, str, bool, Any], bool]:
+    """Alembic comparison filter: skip indexes declared for another database (Index.ddl_if)."""
+
+    def include_object(obj: Any, _name: str | None, type_: str, reflected: bool, _compare_to: Any) -> bool:
+        ddl_if = getattr(obj, "_ddl_if", None)
+        if type_ == "index" and not reflected and ddl_if is not None and ddl_if.dialect is not None:
+            return bool(ddl_if.dialect == dialect_name)
+        return True
+
+    return include_object

@@ -9,8 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select, update
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy import Connection, Row, delete, func, insert, or_, select, update
 
 from incidents_service.domain.model import (
     EventType,
@@ -23,13 +22,8 @@ from incidents_service.domain.model import (
     OriginatorType,
     Severity,
 )
-from incidents_service.domain.queries import (
-    IncidentFilter,
-    Page,
-    PageRequest,
-    SortField,
-    SortKey,
-)
+from incidents_service.domain.queries import IncidentFilter, Page, PageRequest, SortKey
+from incidents_service.storage.incident_query import IncidentQuery
 from incidents_service.storage.tables import incident_events, incidents
 
 # Parameters per statement stay well under SQLite's and psycopg's limits.
@@ -138,49 +132,24 @@ class IncidentRepository:
             )
 
     def list_page(
-        self, incident_filter: IncidentFilter, order: Sequence[SortKey], page: PageRequest
+        self, incident_filter: IncidentFilter, order: Sequence[SortKey], page: PageRequest, now: datetime
     ) -> Page[Incident]:
-        conditions = self._filter_conditions(incident_filter)
+        query = IncidentQuery(self._connection.dialect.name, self._team_id, page.as_of or now)
+        conditions = query.conditions(incident_filter)
         total = self._connection.execute(
             select(func.count()).select_from(incidents).where(*conditions)
         ).scalar_one()
-        statement = select(incidents).where(*conditions)
+        positions = [query.sort_expression(key).label(f"sort_{index}") for index, key in enumerate(order)]
+        statement = select(incidents, *positions).where(*conditions)
         if page.after is not None:
-            statement = statement.where(_after_position(order, page.after))
-        statement = statement.order_by(
-            *[
-                _sort_column(key.field).desc() if key.descending else _sort_column(key.field).asc()
-                for key in order
-            ]
-        ).limit(page.size + 1)
-        rows = self._connection.execute(statement).all()
+            statement = statement.where(query.after(order, page.after))
+        rows = self._connection.execute(statement.order_by(*query.order_by(order)).limit(page.size + 1)).all()
         items = [_incident_from_row(row) for row in rows[: page.size]]
         next_after = None
         if len(rows) > page.size:
             last = rows[page.size - 1]
-            next_after = tuple(getattr(last, _sort_column(key.field).name) for key in order)
+            next_after = tuple(getattr(last, f"sort_{index}") for index in range(len(order)))
         return Page(items=items, total_size=total, next_after=next_after)
-
-    def _filter_conditions(self, f: IncidentFilter) -> list[ColumnElement[bool]]:
-        c = incidents.c
-        conditions: list[ColumnElement[bool]] = [c.team_id == self._team_id]
-        if f.statuses:
-            conditions.append(c.status.in_(sorted(s.value for s in f.statuses)))
-        if f.states:
-            conditions.append(c.state.in_(sorted(s.value for s in f.states)))
-        if f.severities:
-            conditions.append(c.severity.in_(sorted(int(s) for s in f.severities)))
-        if f.assignees:
-            conditions.append(c.assigned_to.in_(sorted(f.assignees)))
-        if f.application_names:
-            conditions.append(c.application_name.in_(sorted(f.application_names)))
-        if f.subsystem_names:
-            conditions.append(c.subsystem_name.in_(sorted(f.subsystem_names)))
-        if f.created_from is not None:
-            conditions.append(c.created_at >= f.created_from)
-        if f.created_to is not None:
-            conditions.append(c.created_at < f.created_to)
-        return conditions
 
     # ---- events --------------------------------------------------------------------------------
 
@@ -240,24 +209,6 @@ class IncidentRepository:
 
 
 # ---- row mapping -------------------------------------------------------------------------------
-
-
-def _sort_column(sort_field: SortField) -> Any:
-    return {SortField.CREATED_AT: incidents.c.created_at, SortField.ID: incidents.c.id}[sort_field]
-
-
-def _after_position(order: Sequence[SortKey], after: Sequence[Any]) -> ColumnElement[bool]:
-    """Rows strictly after `after` in `order`: (k1 > v1) OR (k1 = v1 AND k2 > v2) OR ...
-
-    Written out rather than as a row comparison so it holds for mixed directions.
-    """
-    alternatives: list[ColumnElement[bool]] = []
-    for depth, key in enumerate(order):
-        column = _sort_column(key.field)
-        equal_prefix = [_sort_column(prev.field) == after[index] for index, prev in enumerate(order[:depth])]
-        beyond = column < after[depth] if key.descending else column > after[depth]
-        alternatives.append(and_(*equal_prefix, beyond))
-    return or_(*alternatives)
 
 
 def _incident_values(incident: Incident) -> dict[str, Any]:

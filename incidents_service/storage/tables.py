@@ -141,6 +141,9 @@ Index(
     incidents.c.id,
 )
 Index("ix_incidents_team_closed", incidents.c.team_id, incidents.c.closed_at)
+# Label filters use JSONB containment (@>), which a GIN index answers; SQLite has no such index.
+for _labels in (incidents.c.contextual_labels, incidents.c.display_labels, incidents.c.meta_labels):
+    Index(f"ix_incidents_{_labels.name}", _labels, postgresql_using="gin").ddl_if(dialect="postgresql")
 Index("ix_incidents_team_last_update", incidents.c.team_id, incidents.c.last_state_update_time)
 
 incident_events = Table(

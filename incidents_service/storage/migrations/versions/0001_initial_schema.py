@@ -143,6 +143,10 @@ def upgrade() -> None:
             "uq_incident_events_team_cx_event_key", ["team_id", "cx_event_key"], unique=True
         )
 
+    if op.get_bind().dialect.name == "postgresql":
+        for column in ("contextual_labels", "display_labels", "meta_labels"):
+            op.create_index(f"ix_incidents_{column}", "incidents", [column], postgresql_using="gin")
+
     # Signs page tokens; every replica reads the same one, so a token is valid on any of them.
     settings = sa.table("service_settings", sa.column("name", sa.String), sa.column("value", sa.Text))
     op.bulk_insert(settings, [{"name": "page_token_secret", "value": secrets.token_hex(32)}])
