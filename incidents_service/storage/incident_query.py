@@ -188,4 +188,4 @@ class IncidentQuery:
 
 def _contains(column: Any, document: Any) -> ColumnElement[bool]:
     """JSONB containment (`@>`), which the GIN index on the column answers."""
-    return column.op("@>")(literal(document, JSONB()))  # type: ignore[no-any-return]
+    return column.op("@>")(literal(document, JSONB()))
