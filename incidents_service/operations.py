@@ -34,7 +34,16 @@ from incidents_service.domain.model import (
     MetaLabels,
     Severity,
 )
-from incidents_service.domain.queries import IncidentFilter, Page, PageRequest, SortKey
+from incidents_service.domain.queries import (
+    EVENT_COUNT_LIMIT,
+    EventFilter,
+    FilterValues,
+    IncidentFilter,
+    IncidentGroup,
+    Page,
+    PageRequest,
+    SortKey,
+)
 from incidents_service.storage.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
@@ -192,6 +201,32 @@ class IncidentOperations:
     ) -> Page[Incident]:
         with self._read(team_id) as uow:
             return uow.incidents.list_page(incident_filter, order, page, self.now())
+
+    def aggregate_incidents(
+        self, team_id: str, incident_filter: IncidentFilter, group_keys: Sequence[SortKey], page: PageRequest
+    ) -> Page[IncidentGroup]:
+        with self._read(team_id) as uow:
+            return uow.incidents.aggregate(incident_filter, group_keys, page, self.now())
+
+    def filter_values(self, team_id: str, incident_filter: IncidentFilter) -> FilterValues:
+        with self._read(team_id) as uow:
+            return uow.incidents.filter_values(incident_filter, self.now())
+
+    def list_events(
+        self, team_id: str, event_filter: EventFilter, descending: bool, page: PageRequest
+    ) -> Page[IncidentEvent]:
+        with self._read(team_id) as uow:
+            return uow.incidents.list_events_page(event_filter, descending, page, self.now())
+
+    def count_events(self, team_id: str, event_filter: EventFilter) -> tuple[int, bool]:
+        """The number of matching events up to EVENT_COUNT_LIMIT, and whether there are more."""
+        with self._read(team_id) as uow:
+            counted = uow.incidents.count_events(event_filter, EVENT_COUNT_LIMIT, self.now())
+        return min(counted, EVENT_COUNT_LIMIT), counted > EVENT_COUNT_LIMIT
+
+    def event_filter_values(self, team_id: str, event_filter: EventFilter) -> FilterValues:
+        with self._read(team_id) as uow:
+            return uow.incidents.event_filter_values(event_filter, self.now())
 
     def incident_id_for_event(self, team_id: str, event_id: str) -> str:
         """The incident of an event id or alert cx_event_key (NOT_FOUND naming it otherwise)."""

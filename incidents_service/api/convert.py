@@ -11,7 +11,7 @@ from typing import Any
 
 from com.coralogixapis.incidents.v1 import incident_pb2 as pb
 from google.protobuf import duration_pb2, timestamp_pb2
-from google.protobuf.wrappers_pb2 import BoolValue, Int32Value, StringValue
+from google.protobuf.wrappers_pb2 import BoolValue, Int32Value, StringValue, UInt32Value
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
 
 from incidents_service.domain import limits
@@ -33,7 +33,12 @@ from incidents_service.domain.model import (
 )
 from incidents_service.domain.queries import (
     DEFAULT_ORDER,
+    GROUPABLE_FIELDS,
+    MAX_GROUP_BYS,
+    EventFilter,
+    FilterValues,
     IncidentFilter,
+    IncidentGroup,
     SearchField,
     SearchQuery,
     SortField,
@@ -90,7 +95,9 @@ ALERT_TYPE_FROM_WIRE: dict[int, AlertType] = {
     pb.INCIDENT_EVENT_ALERT_TYPE_FLOW: AlertType.FLOW,
     pb.INCIDENT_EVENT_ALERT_TYPE_SLO: AlertType.SLO,
 }
-ALERT_TYPE_TO_WIRE = {alert_type: wire for wire, alert_type in ALERT_TYPE_FROM_WIRE.items()}
+ALERT_TYPE_TO_WIRE: dict[AlertType, Any] = {
+    alert_type: wire for wire, alert_type in ALERT_TYPE_FROM_WIRE.items()
+}
 OUTCOME_TO_WIRE = {
     AlertOutcome.CREATED: api.AlertEventResult.CREATED,
     AlertOutcome.UPDATED: api.AlertEventResult.UPDATED,
@@ -475,6 +482,7 @@ def _enum_set(
     return frozenset(decoded)
 
 
+DIRECTIONS = (pb.ORDER_BY_DIRECTION_UNSPECIFIED, pb.ORDER_BY_DIRECTION_ASC, pb.ORDER_BY_DIRECTION_DESC)
 _SORT_FIELDS_FROM_WIRE = {
     pb.INCIDENTS_FIELDS_ID: SortField.ID,
     pb.INCIDENTS_FIELDS_SEVERITY: SortField.SEVERITY,
@@ -507,11 +515,7 @@ def order_from_wire(order_bys: Sequence[pb.OrderBy]) -> tuple[SortKey, ...]:
     keys: list[SortKey] = []
     for index, order_by in enumerate(order_bys[:_MAX_ORDER_BYS]):
         field = f"order_bys[{index}]"
-        if order_by.direction not in (
-            pb.ORDER_BY_DIRECTION_UNSPECIFIED,
-            pb.ORDER_BY_DIRECTION_ASC,
-            pb.ORDER_BY_DIRECTION_DESC,
-        ):
+        if order_by.direction not in DIRECTIONS:
             out.append(FieldViolation(f"{field}.direction", f"unknown direction {order_by.direction}"))
             continue
         descending = order_by.direction == pb.ORDER_BY_DIRECTION_DESC
@@ -581,3 +585,202 @@ def incident_changes_from_wire(
             pairs = meta_labels_from_wire("meta_labels", request.meta_labels, out)
             changes["meta_labels"] = list(dict.fromkeys(pairs))
     return changes
+
+
+# ---- aggregations, filter values, event queries ------------------------------------------------
+
+
+def group_keys_from_wire(group_bys: Sequence[pb.GroupBy]) -> tuple[SortKey, ...]:
+    """ListIncidentAggregations group-bys: up to 3 incident fields or contextual labels."""
+    out: list[FieldViolation] = []
+    if len(group_bys) > MAX_GROUP_BYS:
+        out.append(FieldViolation("group_bys", f"more than the limit of {MAX_GROUP_BYS} group_bys"))
+    keys: list[SortKey] = []
+    for index, group_by in enumerate(group_bys[:MAX_GROUP_BYS]):
+        field = f"group_bys[{index}]"
+        if group_by.order_by_direction not in DIRECTIONS:
+            out.append(
+                FieldViolation(
+                    f"{field}.order_by_direction", f"unknown direction {group_by.order_by_direction}"
+                )
+            )
+            continue
+        descending = group_by.order_by_direction == pb.ORDER_BY_DIRECTION_DESC
+        if group_by.WhichOneof("field") == "contextual_label":
+            label_key = group_by.contextual_label.value
+            if not label_key:
+                out.append(
+                    FieldViolation(f"{field}.contextual_label", "name the contextual label to group by")
+                )
+                continue
+            key = SortKey(SortField.CONTEXTUAL_LABEL, descending, label_key)
+        else:
+            sort_field = _SORT_FIELDS_FROM_WIRE.get(group_by.incident_field)
+            if sort_field not in GROUPABLE_FIELDS or sort_field is None:
+                out.append(
+                    FieldViolation(
+                        f"{field}.incident_field",
+                        "group by ID, SEVERITY, NAME, STATE, STATUS, APPLICATION_NAME, SUBSYSTEM_NAME "
+                        "or a contextual label",
+                    )
+                )
+                continue
+            key = SortKey(sort_field, descending)
+        if any((k.field, k.label_key) == (key.field, key.label_key) for k in keys):
+            out.append(FieldViolation(field, "the same group-by is listed twice"))
+        keys.append(key)
+    check_violations(out)
+    return tuple(keys)
+
+
+def _group_value_to_wire(key: SortKey, value: Any) -> pb.GroupByValues:
+    if key.field is SortField.CONTEXTUAL_LABEL:
+        return pb.GroupByValues(
+            contextual_labels=pb.ContextualLabels(field_name=_sv(key.label_key or ""), field_value=_sv(value))
+        )
+    one_of = pb.IncidentFieldOneOf()
+    if key.field is SortField.SEVERITY:
+        one_of.severity = SEVERITY_TO_WIRE[value]
+    elif key.field is SortField.STATE:
+        one_of.state = STATE_TO_WIRE[value]
+    elif key.field is SortField.STATUS:
+        one_of.status = STATUS_TO_WIRE[value]
+    else:
+        getattr(one_of, key.field.value).value = value  # id, name, application_name, subsystem_name
+    return pb.GroupByValues(incident_field=one_of)
+
+
+def incident_group_to_wire(group: IncidentGroup, keys: Sequence[SortKey]) -> pb.IncidentAggregation:
+    message = pb.IncidentAggregation(
+        group_bys_value=[
+            _group_value_to_wire(key, value) for key, value in zip(keys, group.values, strict=True)
+        ],
+        agg_state_count=[
+            pb.IncidentStateCount(state=STATE_TO_WIRE[state], count=UInt32Value(value=n))
+            for state, n in sorted(group.state_counts.items(), key=lambda item: STATE_TO_WIRE[item[0]])
+        ],
+        agg_status_count=[
+            pb.IncidentStatusCount(status=STATUS_TO_WIRE[status], count=UInt32Value(value=n))
+            for status, n in sorted(group.status_counts.items(), key=lambda item: STATUS_TO_WIRE[item[0]])
+        ],
+        agg_severity_count=[
+            pb.IncidentSeverityCount(severity=SEVERITY_TO_WIRE[severity], count=UInt32Value(value=n))
+            for severity, n in sorted(group.severity_counts.items())
+        ],
+        agg_assignments_count=[
+            pb.IncidentAssignmentCount(assigned_to=_user(assignee), count=UInt32Value(value=n))
+            for assignee, n in sorted(group.assignee_counts.items(), key=lambda item: (-item[1], item[0]))
+        ],
+        agg_meta_labels_count=[
+            pb.IncidentMetaLabelsCount(meta_label=_meta_label(pair), count=UInt32Value(value=n))
+            for pair, n in sorted(group.meta_label_counts.items(), key=lambda item: (-item[1], item[0]))
+        ],
+        all_values_count=UInt32Value(value=group.count),
+        list_incidents_id=[_sv(incident_id) for incident_id in group.incident_ids],
+    )
+    if group.first_created_at is not None:
+        message.first_created_at.CopyFrom(timestamp_to_wire(group.first_created_at))
+    if group.last_closed_at is not None:
+        message.last_closed_at.CopyFrom(timestamp_to_wire(group.last_closed_at))
+    if group.last_state_update_time is not None:
+        message.last_state_update_time.CopyFrom(timestamp_to_wire(group.last_state_update_time))
+    return message
+
+
+def _meta_label(pair: tuple[str, str]) -> pb.MetaLabel:
+    return pb.MetaLabel(key=_sv(pair[0]), value=_sv(pair[1]))
+
+
+def filter_values_to_wire(
+    values: FilterValues, meta_labels_op: pb.FilterOperator
+) -> pb.IncidentQueryFiltersValues:
+    return pb.IncidentQueryFiltersValues(
+        assignee_with_count=[
+            pb.AssigneeWithCount(assignee=_sv(assignee), count=Int32Value(value=n))
+            for assignee, n in values.assignees
+        ],
+        status_with_count=[
+            pb.IncidentStatusWithCount(status=STATUS_TO_WIRE[status], count=Int32Value(value=n))
+            for status, n in values.statuses
+        ],
+        state_with_count=[
+            pb.IncidentStateWithCount(state=STATE_TO_WIRE[state], count=Int32Value(value=n))
+            for state, n in values.states
+        ],
+        severity_with_count=[
+            pb.IncidentSeverityWithCount(severity=SEVERITY_TO_WIRE[severity], count=Int32Value(value=n))
+            for severity, n in values.severities
+        ],
+        contextual_labels={
+            key: pb.ContextualLabelValuesWithCount(
+                values_with_count=[
+                    pb.ContextualLabelValueWithCount(contextual_label_value=_sv(v), count=Int32Value(value=n))
+                    for v, n in counts
+                ]
+            )
+            for key, counts in values.contextual_labels.items()
+        },
+        display_labels={
+            key: pb.DisplayLabelValuesWithCount(
+                values_with_count=[
+                    pb.DisplayLabelValueWithCount(display_label_value=_sv(v), count=Int32Value(value=n))
+                    for v, n in counts
+                ]
+            )
+            for key, counts in values.display_labels.items()
+        },
+        meta_labels_with_count=[
+            pb.IncidentMetaLabelsWithCount(meta_label=_meta_label(pair), count=Int32Value(value=n))
+            for pair, n in values.meta_labels
+        ],
+        meta_labels_op=meta_labels_op,
+    )
+
+
+def event_filter_from_wire(f: pb.IncidentEventQueryFilter) -> EventFilter:
+    """The event filter as an incident filter over each event's snapshot, plus its time window."""
+    as_incident_filter = pb.IncidentQueryFilter(
+        status=f.status,
+        severity=f.severity,
+        contextual_labels=f.contextual_labels,
+        display_labels=f.display_labels,
+        meta_labels=f.labels.meta_labels,
+        meta_labels_op=f.labels.operator,
+    )
+    if f.HasField("is_muted"):
+        as_incident_filter.is_muted.CopyFrom(f.is_muted)
+    if f.HasField("name") and f.name.value:
+        as_incident_filter.search_query.query.CopyFrom(f.name)
+    incident_filter = incident_filter_from_wire(as_incident_filter)
+    out: list[FieldViolation] = []
+    timestamp_from, timestamp_to = _time_range("filter.timestamp", f, "timestamp", out)
+    check_violations(out)
+    return EventFilter(incident_filter, timestamp_from, timestamp_to)
+
+
+def event_extended_to_wire(event: IncidentEvent) -> pb.IncidentEventExtended:
+    snapshot = event.snapshot
+    alert = event.alert or {}
+    metadata = pb.IncidentEventExtendedMetadata(
+        incident_severity=SEVERITY_TO_WIRE[snapshot.severity],
+        incident_state=STATE_TO_WIRE[snapshot.state],
+        incident_status=STATUS_TO_WIRE[snapshot.status],
+        is_muted=BoolValue(value=snapshot.is_muted),
+        alert_type=ALERT_TYPE_TO_WIRE[AlertType(alert.get("alert_type", AlertType.STANDARD.value))],
+        # The alert's grouping: the incident's contextual labels, by key and as a permutation.
+        alert_group_by_fields=[_sv(key) for key in sorted(snapshot.contextual_labels)],
+        incident_permutation=snapshot.contextual_labels,
+        alert_labels=[_meta_label((key, value)) for key, value in alert.get("alert_labels", [])],
+    )
+    if alert.get("alert_id"):
+        metadata.alert_id.value = alert["alert_id"]
+    if alert.get("alert_name"):
+        metadata.alert_name.value = alert["alert_name"]
+    message = pb.IncidentEventExtended(
+        incident_event=event_to_wire(event),
+        cx_event_timestamp=timestamp_to_wire(event.timestamp),
+        incident_event_extended_metadata=metadata,
+    )
+    if event.cx_event_key:
+        message.cx_event_key.value = event.cx_event_key
+    return message

@@ -14,7 +14,7 @@ import grpc
 from com.coralogixapis.incidents.v1 import incident_pb2 as pb
 from com.coralogixapis.incidents.v1 import incidents_service_pb2 as svc
 from com.coralogixapis.incidents.v1 import incidents_service_pb2_grpc as svc_grpc
-from google.protobuf.wrappers_pb2 import StringValue, UInt32Value
+from google.protobuf.wrappers_pb2 import BoolValue, StringValue, UInt32Value, UInt64Value
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
 from incidents_service_api.v1 import incidents_service_api_pb2_grpc as api_grpc
 
@@ -22,9 +22,9 @@ from incidents_service.api import convert
 from incidents_service.api.page_tokens import PageTokenCodec, request_fingerprint
 from incidents_service.auth import current_caller
 from incidents_service.domain import limits
-from incidents_service.domain.errors import FieldViolation
+from incidents_service.domain.errors import FieldViolation, InvalidArgument
 from incidents_service.domain.model import Incident
-from incidents_service.domain.queries import PageRequest
+from incidents_service.domain.queries import Page, PageRequest
 from incidents_service.operations import IncidentDraft, IncidentOperations
 
 
@@ -82,24 +82,105 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
             request.filter.SerializeToString(deterministic=True),
             *(order_by.SerializeToString(deterministic=True) for order_by in request.order_bys),
         )
-        after, as_of = None, self._operations.now()
-        if request.pagination.page_token.value:
-            after, as_of = self._page_tokens.decode(request.pagination.page_token.value, fingerprint)
-        page = self._operations.list_incidents(
-            caller.team_id,
-            incident_filter,
-            order,
-            PageRequest(size=convert.page_size_from_wire(request.pagination), after=after, as_of=as_of),
-        )
-        next_token = ""
-        if page.next_after is not None:
-            next_token = self._page_tokens.encode(fingerprint, page.next_after, as_of)
+        page_request = self._page_request(request.pagination, fingerprint)
+        page = self._operations.list_incidents(caller.team_id, incident_filter, order, page_request)
         now = self._operations.now()
         return svc.ListIncidentsResponse(
             incidents=_incidents_out(page.items, now),
             pagination=pb.PaginationResponse(
-                total_size=UInt32Value(value=page.total_size), next_page_token=StringValue(value=next_token)
+                total_size=UInt32Value(value=page.total_size),
+                next_page_token=StringValue(value=self._next_token(page, fingerprint, page_request)),
             ),
+        )
+
+    def _page_request(self, pagination: pb.PaginationRequest, fingerprint: str) -> PageRequest:
+        """The page asked for: size, and the keyset position and as-of time its token carries."""
+        after, as_of = None, self._operations.now()
+        if pagination.page_token.value:
+            after, as_of = self._page_tokens.decode(pagination.page_token.value, fingerprint)
+        return PageRequest(size=convert.page_size_from_wire(pagination), after=after, as_of=as_of)
+
+    def _next_token(self, page: Page[Any], fingerprint: str, page_request: PageRequest) -> str:
+        if page.next_after is None or page_request.as_of is None:
+            return ""
+        return self._page_tokens.encode(fingerprint, page.next_after, page_request.as_of)
+
+    def ListIncidentAggregations(
+        self, request: svc.ListIncidentAggregationsRequest, context: grpc.ServicerContext
+    ) -> svc.ListIncidentAggregationsResponse:
+        caller = current_caller()
+        incident_filter = convert.incident_filter_from_wire(request.filter)
+        group_keys = convert.group_keys_from_wire(request.group_bys)
+        fingerprint = request_fingerprint(
+            caller.team_id,
+            b"ListIncidentAggregations",
+            request.filter.SerializeToString(deterministic=True),
+            *(group_by.SerializeToString(deterministic=True) for group_by in request.group_bys),
+        )
+        page_request = self._page_request(request.pagination, fingerprint)
+        page = self._operations.aggregate_incidents(caller.team_id, incident_filter, group_keys, page_request)
+        return svc.ListIncidentAggregationsResponse(
+            incident_aggs=[convert.incident_group_to_wire(group, group_keys) for group in page.items],
+            pagination=pb.PaginationResponse(
+                total_size=UInt32Value(value=page.total_size),
+                next_page_token=StringValue(value=self._next_token(page, fingerprint, page_request)),
+            ),
+        )
+
+    def GetFilterValues(
+        self, request: svc.GetFilterValuesRequest, context: grpc.ServicerContext
+    ) -> svc.GetFilterValuesResponse:
+        incident_filter = convert.incident_filter_from_wire(request.filter)
+        values = self._operations.filter_values(current_caller().team_id, incident_filter)
+        return svc.GetFilterValuesResponse(
+            filters_values=convert.filter_values_to_wire(values, request.filter.meta_labels_op)
+        )
+
+    def ListIncidentEvents(
+        self, request: svc.ListIncidentEventsRequest, context: grpc.ServicerContext
+    ) -> svc.ListIncidentEventsResponse:
+        caller = current_caller()
+        event_filter = convert.event_filter_from_wire(request.filter)
+        if request.order_by.direction not in convert.DIRECTIONS:
+            raise InvalidArgument.single(
+                "order_by.direction", f"unknown direction {request.order_by.direction}"
+            )
+        if request.order_by.field != pb.INCIDENT_EVENT_ORDER_BY_FIELD_TYPE_TIMESTAMP_OR_UNSPECIFIED:
+            raise InvalidArgument.single("order_by.field", "events are ordered by timestamp")
+        # Newest first unless ASC is asked for.
+        descending = request.order_by.direction != pb.ORDER_BY_DIRECTION_ASC
+        fingerprint = request_fingerprint(
+            caller.team_id,
+            b"ListIncidentEvents",
+            request.filter.SerializeToString(deterministic=True),
+            request.order_by.SerializeToString(deterministic=True),
+        )
+        page_request = self._page_request(request.pagination, fingerprint)
+        page = self._operations.list_events(caller.team_id, event_filter, descending, page_request)
+        return svc.ListIncidentEventsResponse(
+            items=[convert.event_extended_to_wire(event) for event in page.items],
+            pagination=pb.PaginationResponse(
+                total_size=UInt32Value(value=page.total_size),
+                next_page_token=StringValue(value=self._next_token(page, fingerprint, page_request)),
+            ),
+        )
+
+    def ListIncidentEventsTotalCount(
+        self, request: svc.ListIncidentEventsTotalCountRequest, context: grpc.ServicerContext
+    ) -> svc.ListIncidentEventsTotalCountResponse:
+        event_filter = convert.event_filter_from_wire(request.filter)
+        count, reached_limit = self._operations.count_events(current_caller().team_id, event_filter)
+        return svc.ListIncidentEventsTotalCountResponse(
+            count=UInt64Value(value=count), reached_limit=BoolValue(value=reached_limit)
+        )
+
+    def ListIncidentEventsFilterValues(
+        self, request: svc.ListIncidentEventsFilterValuesRequest, context: grpc.ServicerContext
+    ) -> svc.ListIncidentEventsFilterValuesResponse:
+        event_filter = convert.event_filter_from_wire(request.filter)
+        values = self._operations.event_filter_values(current_caller().team_id, event_filter)
+        return svc.ListIncidentEventsFilterValuesResponse(
+            filters_values=convert.filter_values_to_wire(values, request.filter.labels.operator)
         )
 
     def GetIncidentEvents(

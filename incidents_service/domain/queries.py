@@ -100,3 +100,64 @@ class Page(Generic[T]):
     total_size: int
     # Keyset position of the last item when more items follow; None on the last page.
     next_after: tuple[Any, ...] | None = field(default=None)
+
+
+# Fields an aggregation can group by (times and duration are continuous: group by a label instead).
+GROUPABLE_FIELDS = frozenset(
+    {
+        SortField.ID,
+        SortField.SEVERITY,
+        SortField.NAME,
+        SortField.STATE,
+        SortField.STATUS,
+        SortField.APPLICATION_NAME,
+        SortField.SUBSYSTEM_NAME,
+        SortField.CONTEXTUAL_LABEL,
+    }
+)
+MAX_GROUP_BYS = 3
+INCIDENT_IDS_PER_GROUP = 100
+VALUES_PER_KEY = 100
+
+
+@dataclass
+class IncidentGroup:
+    """One group of ListIncidentAggregations: its group-by values and what its incidents add up to."""
+
+    values: list[Any]  # one per group-by: Severity, IncidentState, IncidentStatus or str
+    count: int
+    first_created_at: datetime | None
+    last_closed_at: datetime | None
+    last_state_update_time: datetime | None
+    state_counts: dict[IncidentState, int] = field(default_factory=dict)
+    status_counts: dict[IncidentStatus, int] = field(default_factory=dict)
+    severity_counts: dict[Severity, int] = field(default_factory=dict)
+    assignee_counts: dict[str, int] = field(default_factory=dict)
+    meta_label_counts: dict[tuple[str, str], int] = field(default_factory=dict)
+    incident_ids: list[str] = field(default_factory=list)  # newest first, at most INCIDENT_IDS_PER_GROUP
+
+
+@dataclass
+class FilterValues:
+    """Counts of each value among the matching incidents, most frequent first (a filter sidebar)."""
+
+    assignees: list[tuple[str, int]]
+    statuses: list[tuple[IncidentStatus, int]]
+    states: list[tuple[IncidentState, int]]
+    severities: list[tuple[Severity, int]]
+    contextual_labels: dict[str, list[tuple[str, int]]]
+    display_labels: dict[str, list[tuple[str, int]]]
+    meta_labels: list[tuple[tuple[str, str], int]]
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """ListIncidentEvents: the incident as it was when each event happened, and the event's time."""
+
+    incident: IncidentFilter = field(default_factory=IncidentFilter)
+    timestamp_from: datetime | None = None  # inclusive
+    timestamp_to: datetime | None = None  # exclusive
+
+
+# ListIncidentEventsTotalCount counts up to this many and then says it reached the limit.
+EVENT_COUNT_LIMIT = 10_000

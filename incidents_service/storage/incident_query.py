@@ -1,6 +1,8 @@
-"""The one query builder for incidents: filter conditions, sort expressions and keyset positions.
+"""The one query builder: filter conditions, sort and group expressions, keyset positions.
 
-Used by ListIncidents and (to come) aggregations and filter values. PostgreSQL answers label filters
+It serves ListIncidents, ListIncidentAggregations and GetFilterValues over the incidents table, and
+the event queries over the incident snapshots each event keeps (a QuerySource names the columns).
+PostgreSQL answers label filters
 with JSONB containment (GIN-indexed); SQLite with json_extract / json_each. Every sort expression is
 non-NULL (NULLs are mapped to a value at the end of the ascending order, as PostgreSQL sorts them), so
 a keyset position is always comparable.
@@ -9,16 +11,17 @@ a keyset position is always comparable.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Float, String, and_, case, cast, exists, false, func, literal, or_, select, true
+from sqlalchemy import Float, String, Table, and_, case, cast, exists, false, func, literal, or_, select, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql import ColumnElement
 
 from incidents_service.domain.model import IncidentState, IncidentStatus
 from incidents_service.domain.queries import IncidentFilter, SearchField, SortField, SortKey
-from incidents_service.storage.tables import UTCDateTime, incidents
+from incidents_service.storage.tables import UTCDateTime, incident_events, incidents
 
 # Stands in for "not yet" (an open incident's closed_at) in sort order: after every real time.
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
@@ -31,23 +34,66 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+@dataclass(frozen=True)
+class QuerySource:
+    """Where the incident fields a filter looks at live: the incident itself or an event's snapshot."""
+
+    table: Table
+    status: Any
+    state: Any
+    severity: Any
+    name: Any
+    contextual_labels: Any
+    display_labels: Any
+    meta_labels: Any
+    is_muted: Any  # a stored flag, or None: computed from the incident's mute and snooze
+
+
+INCIDENTS = QuerySource(
+    incidents,
+    incidents.c.status,
+    incidents.c.state,
+    incidents.c.severity,
+    incidents.c.name,
+    incidents.c.contextual_labels,
+    incidents.c.display_labels,
+    incidents.c.meta_labels,
+    None,
+)
+EVENT_SNAPSHOTS = QuerySource(
+    incident_events,
+    incident_events.c.incident_status,
+    incident_events.c.incident_state,
+    incident_events.c.incident_severity,
+    incident_events.c.incident_name,
+    incident_events.c.incident_contextual_labels,
+    incident_events.c.incident_display_labels,
+    incident_events.c.incident_meta_labels,
+    incident_events.c.incident_is_muted,
+)
+
+
 class IncidentQuery:
-    def __init__(self, dialect_name: str, team_id: str, now: datetime) -> None:
+    def __init__(
+        self, dialect_name: str, team_id: str, now: datetime, source: QuerySource = INCIDENTS
+    ) -> None:
         self._postgres = dialect_name == "postgresql"
         self._team_id = team_id
         self._now = now
+        self.source = source
 
     # ---- filters -------------------------------------------------------------------------------
 
     def conditions(self, f: IncidentFilter) -> list[ColumnElement[bool]]:
-        c = incidents.c
-        conditions: list[ColumnElement[bool]] = [c.team_id == self._team_id]
+        # Fields only incidents have (assignee, names, times) are never set on an event filter.
+        c, source = incidents.c, self.source
+        conditions: list[ColumnElement[bool]] = [source.table.c.team_id == self._team_id]
         if f.statuses:
-            conditions.append(c.status.in_(sorted(s.value for s in f.statuses)))
+            conditions.append(source.status.in_(sorted(s.value for s in f.statuses)))
         if f.states:
-            conditions.append(c.state.in_(sorted(s.value for s in f.states)))
+            conditions.append(source.state.in_(sorted(s.value for s in f.states)))
         if f.severities:
-            conditions.append(c.severity.in_(sorted(int(s) for s in f.severities)))
+            conditions.append(source.severity.in_(sorted(int(s) for s in f.severities)))
         if f.assignees:
             conditions.append(c.assigned_to.in_(sorted(f.assignees)))
         if f.application_names:
@@ -55,9 +101,9 @@ class IncidentQuery:
         if f.subsystem_names:
             conditions.append(c.subsystem_name.in_(sorted(f.subsystem_names)))
         for key, values in f.contextual_labels:
-            conditions.append(self._label_in(c.contextual_labels, key, values))
+            conditions.append(self._label_in(source.contextual_labels, key, values))
         for key, values in f.display_labels:
-            conditions.append(self._label_in(c.display_labels, key, values))
+            conditions.append(self._label_in(source.display_labels, key, values))
         if f.meta_labels:
             matches = [self._has_meta_label(key, value) for key, value in f.meta_labels]
             conditions.append(and_(*matches) if f.meta_labels_all else or_(*matches))
@@ -77,8 +123,44 @@ class IncidentQuery:
         return conditions
 
     def is_muted(self) -> ColumnElement[bool]:
+        if self.source.is_muted is not None:
+            return self.source.is_muted == true()
         c = incidents.c
         return or_(c.alert_muted == true(), and_(c.snoozed_until.is_not(None), c.snoozed_until > self._now))
+
+    def group_value(self, key: SortKey) -> ColumnElement[Any]:
+        """The stored value a group-by reports (its sort_expression gives the group order)."""
+        c = incidents.c
+        plain = {
+            SortField.ID: c.id,
+            SortField.SEVERITY: c.severity,
+            SortField.NAME: c.name,
+            SortField.STATE: c.state,
+            SortField.STATUS: c.status,
+            SortField.APPLICATION_NAME: c.application_name,
+            SortField.SUBSYSTEM_NAME: c.subsystem_name,
+        }
+        if key.field in plain:
+            return plain[key.field]
+        return self.sort_expression(key)
+
+    def exploded_labels(self, column: Any) -> Any:
+        """A label map as rows (key, value), joinable next to the row that holds it."""
+        if self._postgres:
+            return func.jsonb_each_text(column).table_valued("key", "value").alias("label")
+        return func.json_each(column).table_valued("key", "value").alias("label")
+
+    def exploded_meta_labels(self, column: Any) -> tuple[Any, ColumnElement[str], ColumnElement[str]]:
+        """Meta labels ([[key, value], ...]) as rows: the joinable element, its key and its value."""
+        if self._postgres:
+            element = func.jsonb_array_elements(column).table_valued("value").alias("meta_label")
+            return element, element.c.value.op("->>")(0), element.c.value.op("->>")(1)
+        element = func.json_each(column).table_valued("value").alias("meta_label")
+        return (
+            element,
+            func.json_extract(element.c.value, "$[0]", type_=String()),
+            func.json_extract(element.c.value, "$[1]", type_=String()),
+        )
 
     def _label_value(self, column: Any, key: str) -> ColumnElement[str]:
         return column[key].as_string()
@@ -90,7 +172,7 @@ class IncidentQuery:
         return self._label_value(column, key).in_(sorted(values))
 
     def _has_meta_label(self, key: str, value: str | None) -> ColumnElement[bool]:
-        column: Any = incidents.c.meta_labels
+        column: Any = self.source.meta_labels
         if self._postgres:
             if value is not None:
                 return _contains(column, [[key, value]])
@@ -105,14 +187,14 @@ class IncidentQuery:
     def _search(self, field: SearchField, label_key: str | None, text: str) -> ColumnElement[bool]:
         c = incidents.c
         target: Any = {
-            SearchField.NAME: c.name,
+            SearchField.NAME: self.source.name,
             SearchField.ID: c.id,
             SearchField.DESCRIPTION: c.description,
             SearchField.APPLICATION_NAME: c.application_name,
             SearchField.SUBSYSTEM_NAME: c.subsystem_name,
         }.get(field)
         if field is SearchField.CONTEXTUAL_LABEL:
-            target = self._label_value(c.contextual_labels, label_key or "")
+            target = self._label_value(self.source.contextual_labels, label_key or "")
         pattern = f"%{escape_like(text.lower())}%"
         if self._postgres:
             return target.ilike(pattern, escape="\\")
@@ -166,14 +248,18 @@ class IncidentQuery:
             for key in order
         ]
 
-    def after(self, order: Sequence[SortKey], position: Sequence[Any]) -> ColumnElement[bool]:
+    def after(
+        self, order: Sequence[SortKey], position: Sequence[Any], expressions: Sequence[Any] | None = None
+    ) -> ColumnElement[bool]:
         """Rows strictly after `position` in `order`: (k1 > v1) OR (k1 = v1 AND k2 > v2) OR ...
 
-        Written out rather than as a row comparison so it holds for mixed directions.
+        Written out rather than as a row comparison so it holds for mixed directions. `expressions`
+        stand for the sort keys when they are already selected (a subquery's columns).
         """
         if len(position) != len(order):
             return false()
-        expressions = [self.sort_expression(key) for key in order]
+        if expressions is None:
+            expressions = [self.sort_expression(key) for key in order]
         alternatives: list[ColumnElement[bool]] = []
         for depth, key in enumerate(order):
             equal_prefix = [expressions[i] == position[i] for i in range(depth)]

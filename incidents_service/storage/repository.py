@@ -9,7 +9,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select, update
+from sqlalchemy.sql import ColumnElement
 
 from incidents_service.domain.model import (
     EventType,
@@ -22,8 +23,17 @@ from incidents_service.domain.model import (
     OriginatorType,
     Severity,
 )
-from incidents_service.domain.queries import IncidentFilter, Page, PageRequest, SortKey
-from incidents_service.storage.incident_query import IncidentQuery
+from incidents_service.domain.queries import (
+    EventFilter,
+    FilterValues,
+    IncidentFilter,
+    IncidentGroup,
+    Page,
+    PageRequest,
+    SortKey,
+)
+from incidents_service.storage import aggregations
+from incidents_service.storage.incident_query import EVENT_SNAPSHOTS, IncidentQuery
 from incidents_service.storage.tables import incident_events, incidents
 
 # Parameters per statement stay well under SQLite's and psycopg's limits.
@@ -150,6 +160,71 @@ class IncidentRepository:
             last = rows[page.size - 1]
             next_after = tuple(getattr(last, f"sort_{index}") for index in range(len(order)))
         return Page(items=items, total_size=total, next_after=next_after)
+
+    def aggregate(
+        self, incident_filter: IncidentFilter, group_keys: Sequence[SortKey], page: PageRequest, now: datetime
+    ) -> Page[IncidentGroup]:
+        query = IncidentQuery(self._connection.dialect.name, self._team_id, page.as_of or now)
+        return aggregations.aggregate(self._connection, query, incident_filter, group_keys, page)
+
+    def filter_values(self, incident_filter: IncidentFilter, now: datetime) -> FilterValues:
+        query = IncidentQuery(self._connection.dialect.name, self._team_id, now)
+        return aggregations.filter_values(self._connection, query, incident_filter)
+
+    # ---- event queries (SPEC 6: filters apply to the incident as it was at each event) ----------
+
+    def _event_conditions(self, event_filter: EventFilter, now: datetime) -> list[ColumnElement[bool]]:
+        e = incident_events.c
+        query = IncidentQuery(self._connection.dialect.name, self._team_id, now, EVENT_SNAPSHOTS)
+        # UPDATE events stay out: the wire's IncidentEventType cannot express them.
+        conditions = [*query.conditions(event_filter.incident), e.event_type != EventType.UPDATE.value]
+        if event_filter.timestamp_from is not None:
+            conditions.append(e.timestamp >= event_filter.timestamp_from)
+        if event_filter.timestamp_to is not None:
+            conditions.append(e.timestamp < event_filter.timestamp_to)
+        return conditions
+
+    def list_events_page(
+        self, event_filter: EventFilter, descending: bool, page: PageRequest, now: datetime
+    ) -> Page[IncidentEvent]:
+        e = incident_events.c
+        conditions = self._event_conditions(event_filter, now)
+        total = self._connection.execute(
+            select(func.count()).select_from(incident_events).where(*conditions)
+        ).scalar_one()
+        statement = select(incident_events).where(*conditions)
+        if page.after is not None:
+            moment, seq = page.after
+            if descending:
+                statement = statement.where(
+                    or_(e.timestamp < moment, and_(e.timestamp == moment, e.seq < seq))
+                )
+            else:
+                statement = statement.where(
+                    or_(e.timestamp > moment, and_(e.timestamp == moment, e.seq > seq))
+                )
+        order = (e.timestamp.desc(), e.seq.desc()) if descending else (e.timestamp.asc(), e.seq.asc())
+        rows = self._connection.execute(statement.order_by(*order).limit(page.size + 1)).all()
+        next_after = None
+        if len(rows) > page.size:
+            last = rows[page.size - 1]
+            next_after = (last.timestamp, last.seq)
+        return Page([_event_from_row(row) for row in rows[: page.size]], total, next_after)
+
+    def count_events(self, event_filter: EventFilter, limit: int, now: datetime) -> int:
+        """How many events match, counting no further than `limit` + 1."""
+        capped = (
+            select(incident_events.c.seq).where(*self._event_conditions(event_filter, now)).limit(limit + 1)
+        )
+        return int(self._connection.execute(select(func.count()).select_from(capped.subquery())).scalar_one())
+
+    def event_filter_values(self, event_filter: EventFilter, now: datetime) -> FilterValues:
+        query = IncidentQuery(self._connection.dialect.name, self._team_id, now, EVENT_SNAPSHOTS)
+        extra = self._event_conditions(
+            EventFilter(timestamp_from=event_filter.timestamp_from, timestamp_to=event_filter.timestamp_to),
+            now,
+        )
+        return aggregations.filter_values(self._connection, query, event_filter.incident, extra)
 
     # ---- events --------------------------------------------------------------------------------
 
