@@ -19,6 +19,8 @@ from sqlalchemy import Engine
 from incidents_service.domain.errors import (
     ConcurrentConflict,
     FailedPrecondition,
+    FieldViolation,
+    InvalidArgument,
     NotFound,
     RefusedTransition,
     StorageUnavailable,
@@ -122,7 +124,7 @@ class IncidentOperations:
             created: dict[str, Incident] = {}
             changed: dict[str, Incident] = {}
             results: list[AlertEventResult] = []
-            for event in events:
+            for index, event in enumerate(events):
                 if event.cx_event_key in seen:
                     results.append(AlertEventResult(AlertOutcome.DUPLICATE, seen[event.cx_event_key]))
                     continue
@@ -135,11 +137,11 @@ class IncidentOperations:
                     if event.state is IncidentState.RESOLVED:
                         results.append(AlertEventResult(AlertOutcome.IGNORED, None))
                         continue
-                    incident = Incident.open_from_alert(team_id, event)
+                    incident = _naming_event(index, Incident.open_from_alert, team_id, event)
                     open_by_key[event.correlation_key] = created[incident.id] = incident
                     outcome = AlertOutcome.CREATED
                 else:
-                    outcome = incident.apply_alert(event)
+                    outcome = _naming_event(index, incident.apply_alert, event)
                     if incident.id not in created:
                         changed[incident.id] = incident
                 seen[event.cx_event_key] = incident.id
@@ -336,6 +338,16 @@ class IncidentOperations:
         return self.act_on_incidents(
             team_id, Action.SNOOZE, incident_ids, lambda incident, now: incident.snooze(actor, now, minutes)
         )
+
+
+def _naming_event(index: int, apply: Callable[..., T], *args: object) -> T:
+    """Run a domain step for alert event `index`; a limit it hits names that event's field."""
+    try:
+        return apply(*args)
+    except InvalidArgument as error:
+        raise InvalidArgument(
+            [FieldViolation(f"events[{index}].{v.field}", v.description) for v in error.violations]
+        ) from error
 
 
 def _load_all(uow: UnitOfWork, incident_ids: Sequence[str]) -> dict[str, Incident]:

@@ -12,13 +12,24 @@ import binascii
 import hashlib
 import hmac
 import json
-from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from incidents_service.domain.errors import InvalidArgument
 
 _SIGNATURE_BYTES = 16
+
+
+@dataclass(frozen=True)
+class ResumePoint:
+    """Where the next page starts: keyset position, the walk's as-of time and its total_size."""
+
+    after: tuple[Any, ...]
+    as_of: datetime
+    total: int
+
+
 _FIELD = "pagination.page_token"
 
 
@@ -34,17 +45,21 @@ class PageTokenCodec:
     def __init__(self, secret: bytes) -> None:
         self._secret = secret
 
-    def encode(self, fingerprint: str, position: Sequence[Any], as_of: datetime) -> str:
+    def encode(self, fingerprint: str, resume: ResumePoint) -> str:
         body = json.dumps(
-            {"f": fingerprint, "p": [_encode_value(v) for v in position], "a": as_of.isoformat()},
+            {
+                "f": fingerprint,
+                "p": [_encode_value(v) for v in resume.after],
+                "a": resume.as_of.isoformat(),
+                "t": resume.total,
+            },
             separators=(",", ":"),
         )
         raw = body.encode("utf-8")
         signature = hmac.new(self._secret, raw, hashlib.sha256).digest()[:_SIGNATURE_BYTES]
         return base64.urlsafe_b64encode(signature + raw).decode("ascii").rstrip("=")
 
-    def decode(self, token: str, fingerprint: str) -> tuple[tuple[Any, ...], datetime]:
-        """The keyset position and the as-of time the token carries."""
+    def decode(self, token: str, fingerprint: str) -> ResumePoint:
         try:
             data = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         except (binascii.Error, ValueError) as exc:
@@ -58,7 +73,11 @@ class PageTokenCodec:
             raise InvalidArgument.single(
                 _FIELD, "the page token belongs to a different request (filter or order changed)"
             )
-        return tuple(_decode_value(v) for v in body["p"]), datetime.fromisoformat(body["a"])
+        return ResumePoint(
+            after=tuple(_decode_value(v) for v in body["p"]),
+            as_of=datetime.fromisoformat(body["a"]),
+            total=int(body["t"]),
+        )
 
 
 def _encode_value(value: Any) -> Any:

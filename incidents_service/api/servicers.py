@@ -19,7 +19,7 @@ from incidents_service_api.v1 import incidents_service_api_pb2 as api
 from incidents_service_api.v1 import incidents_service_api_pb2_grpc as api_grpc
 
 from incidents_service.api import convert
-from incidents_service.api.page_tokens import PageTokenCodec, request_fingerprint
+from incidents_service.api.page_tokens import PageTokenCodec, ResumePoint, request_fingerprint
 from incidents_service.auth import current_caller
 from incidents_service.domain import limits
 from incidents_service.domain.errors import FieldViolation, InvalidArgument
@@ -95,15 +95,18 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
 
     def _page_request(self, pagination: pb.PaginationRequest, fingerprint: str) -> PageRequest:
         """The page asked for: size, and the keyset position and as-of time its token carries."""
-        after, as_of = None, self._operations.now()
-        if pagination.page_token.value:
-            after, as_of = self._page_tokens.decode(pagination.page_token.value, fingerprint)
-        return PageRequest(size=convert.page_size_from_wire(pagination), after=after, as_of=as_of)
+        size = convert.page_size_from_wire(pagination)
+        if not pagination.page_token.value:
+            return PageRequest(size=size, as_of=self._operations.now())
+        resume = self._page_tokens.decode(pagination.page_token.value, fingerprint)
+        return PageRequest(size=size, after=resume.after, as_of=resume.as_of, known_total=resume.total)
 
     def _next_token(self, page: Page[Any], fingerprint: str, page_request: PageRequest) -> str:
         if page.next_after is None or page_request.as_of is None:
             return ""
-        return self._page_tokens.encode(fingerprint, page.next_after, page_request.as_of)
+        return self._page_tokens.encode(
+            fingerprint, ResumePoint(page.next_after, page_request.as_of, page.total_size)
+        )
 
     def ListIncidentAggregations(
         self, request: svc.ListIncidentAggregationsRequest, context: grpc.ServicerContext

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from incidents_service.domain.errors import FieldViolation, InvalidArgument
+from incidents_service.domain.limits import MAX_LABELS_PER_KIND
+
 
 class Severity(enum.IntEnum):
     """Values are the severity order (lowest first), used for sorting and comparisons."""
@@ -434,7 +437,11 @@ class Incident:
     def update(self, actor: str, now: datetime, changes: IncidentChanges) -> bool:
         """UpdateIncident: replace the named fields; the log keeps each old and new value."""
         diff: dict[str, dict[str, Any]] = {}
-        for name, new_value in changes.items():
+        for name, requested in changes.items():
+            new_value = _copied(requested)
+            if name == "display_labels":
+                # The application and subsystem names always show there; a map without them means the same.
+                new_value = {**new_value, **_name_labels(self)}
             old_value = getattr(self, name)
             if old_value != new_value:
                 diff[name] = {"old": _jsonable(old_value), "new": _jsonable(new_value)}
@@ -473,17 +480,48 @@ def _merge_meta_labels(current: MetaLabels, incoming: MetaLabels) -> MetaLabels:
     return merged
 
 
+def _name_labels(incident: Incident) -> dict[str, str]:
+    names = {"application_name": incident.application_name, "subsystem_name": incident.subsystem_name}
+    return {key: value for key, value in names.items() if value}
+
+
+def _copied(value: Any) -> Any:
+    """A private copy of a label map or list, so no caller's object becomes part of the incident."""
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, list):
+        return list(value)
+    return value
+
+
 def _set_name_labels(incident: Incident) -> None:
-    """Application and subsystem names also show in display_labels (SPEC section 3)."""
-    if incident.application_name:
-        incident.display_labels["application_name"] = incident.application_name
-    if incident.subsystem_name:
-        incident.display_labels["subsystem_name"] = incident.subsystem_name
+    """Application and subsystem names also show in display_labels (SPEC section 3).
+
+    Called after every change to labels, so it also enforces the per-incident label limit: labels
+    merge across alert events, and a merge may not grow an incident past it.
+    """
+    incident.display_labels.update(_name_labels(incident))
+    violations = [
+        FieldViolation(
+            kind, f"the incident would have {count} {kind}, over the limit of {MAX_LABELS_PER_KIND}"
+        )
+        for kind, count in (
+            ("contextual_labels", len(incident.contextual_labels)),
+            ("display_labels", len(incident.display_labels)),
+            ("meta_labels", len(incident.meta_labels)),
+        )
+        if count > MAX_LABELS_PER_KIND
+    ]
+    if violations:
+        raise InvalidArgument(violations)
 
 
 def _jsonable(value: Any) -> Any:
+    """A detached, JSON-ready copy: the log must not change when the incident later does."""
     if isinstance(value, Severity):
         return value.name
+    if isinstance(value, dict):
+        return dict(value)
     if isinstance(value, list):
         return [list(item) if isinstance(item, tuple) else item for item in value]
     return value

@@ -92,6 +92,9 @@ class PageRequest:
     # The moment the first page was read: durations and mutes are computed as of it on every page,
     # so an order by duration stays the same order while a client pages through it.
     as_of: datetime | None = None
+    # total_size counted when the walk started (first page), carried by the token: deep pages
+    # then cost no count, and one walk reports one consistent total.
+    known_total: int | None = None
 
 
 @dataclass

@@ -52,9 +52,11 @@ def aggregate(
     g = [matching.c[f"g{i}"] for i in range(len(group_keys))]
     s = [matching.c[f"s{i}"] for i in range(len(group_keys))]
 
-    total = connection.execute(
-        select(func.count()).select_from(select(*g, func.count()).group_by(*g).subquery())
-    ).scalar_one()
+    total = page.known_total
+    if total is None:
+        total = connection.execute(
+            select(func.count()).select_from(select(*g, func.count()).group_by(*g).subquery())
+        ).scalar_one()
     statement = select(
         *g,
         *s,

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.sql import ColumnElement
 
 from incidents_service.domain.model import (
@@ -189,20 +189,17 @@ class IncidentRepository:
     ) -> Page[IncidentEvent]:
         e = incident_events.c
         conditions = self._event_conditions(event_filter, now)
-        total = self._connection.execute(
-            select(func.count()).select_from(incident_events).where(*conditions)
-        ).scalar_one()
+        total = page.known_total
+        if total is None:
+            total = self._connection.execute(
+                select(func.count()).select_from(incident_events).where(*conditions)
+            ).scalar_one()
         statement = select(incident_events).where(*conditions)
         if page.after is not None:
             moment, seq = page.after
-            if descending:
-                statement = statement.where(
-                    or_(e.timestamp < moment, and_(e.timestamp == moment, e.seq < seq))
-                )
-            else:
-                statement = statement.where(
-                    or_(e.timestamp > moment, and_(e.timestamp == moment, e.seq > seq))
-                )
+            # A row comparison, so the (team_id, timestamp, seq) index starts the scan at the position.
+            position = tuple_(e.timestamp, e.seq)
+            statement = statement.where(position < (moment, seq) if descending else position > (moment, seq))
         order = (e.timestamp.desc(), e.seq.desc()) if descending else (e.timestamp.asc(), e.seq.asc())
         rows = self._connection.execute(statement.order_by(*order).limit(page.size + 1)).all()
         next_after = None

@@ -185,4 +185,9 @@ Index(
     incident_events.c.timestamp,
     incident_events.c.seq,
 )
-Index("ix_incident_events_team_timestamp", incident_events.c.team_id, incident_events.c.timestamp)
+Index(
+    "ix_incident_events_team_timestamp",
+    incident_events.c.team_id,
+    incident_events.c.timestamp,
+    incident_events.c.seq,
+)

@@ -138,7 +138,9 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_incident_events_incident_timestamp", ["incident_id", "timestamp", "seq"], unique=False
         )
-        batch_op.create_index("ix_incident_events_team_timestamp", ["team_id", "timestamp"], unique=False)
+        batch_op.create_index(
+            "ix_incident_events_team_timestamp", ["team_id", "timestamp", "seq"], unique=False
+        )
         batch_op.create_index(
             "uq_incident_events_team_cx_event_key", ["team_id", "cx_event_key"], unique=True
         )

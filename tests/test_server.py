@@ -1,0 +1,105 @@
+"""Server assembly: health follows the database, TLS when configured, one log line per call, settings."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import grpc
+import pytest
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+
+from incidents_service.config import Settings
+from incidents_service.domain.errors import StorageUnavailable
+from incidents_service.operations import IncidentOperations
+from incidents_service.server import SERVICE_NAMES, DatabaseHealth, build_server
+from incidents_service.storage.database import create_database_engine
+from tests.builders import alert, get, report
+
+UNREACHABLE_POSTGRES = "postgresql://nobody@127.0.0.1:1/incidents"
+
+
+def test_health_is_not_serving_while_the_database_does_not_answer():
+    engine = create_database_engine(UNREACHABLE_POSTGRES)
+    servicer = health.HealthServicer()
+    assert DatabaseHealth(engine, servicer).probe() is False
+    for name in ("", *SERVICE_NAMES):
+        answer = servicer.Check(health_pb2.HealthCheckRequest(service=name), None)
+        assert answer.status == health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+def test_health_is_serving_while_the_database_answers(server):
+    stub = health_pb2_grpc.HealthStub(server.channel)
+    for name in ("", *SERVICE_NAMES):
+        answer = stub.Check(health_pb2.HealthCheckRequest(service=name), timeout=5)
+        assert answer.status == health_pb2.HealthCheckResponse.SERVING
+
+
+def test_an_unreachable_database_is_reported_unavailable_quickly():
+    operations = IncidentOperations(create_database_engine(UNREACHABLE_POSTGRES))
+    started = time.monotonic()
+    with pytest.raises(StorageUnavailable):
+        operations.get_incident("team", "incident")
+    assert time.monotonic() - started < 10
+
+
+def test_every_call_logs_one_line_with_method_code_and_team_but_never_the_key(client, caplog):
+    with caplog.at_level(logging.INFO, logger="incidents_service.calls"):
+        client.ingestion.ReportAlertEvents(report(alert("log-key", "log-event")))
+        with pytest.raises(grpc.RpcError):
+            client.incidents.GetIncident(get("missing-incident"))
+    lines = [record.getMessage() for record in caplog.records if record.name == "incidents_service.calls"]
+    assert len(lines) == 2
+    assert '"method": "/incidents_service.v1.AlertIngestionService/ReportAlertEvents"' in lines[0]
+    assert '"code": "OK"' in lines[0] and '"code": "NOT_FOUND"' in lines[1]
+    assert f'"team": "{client.team_name}"' in lines[1]
+    assert all(client.api_key not in line for line in lines)
+
+
+def test_settings_reject_half_a_tls_configuration_and_bad_listen_addresses():
+    assert Settings(tls_cert="cert.pem").problems()
+    assert Settings(listen="no-port").problems()
+    assert Settings(workers=0).problems()
+    assert Settings().problems() == []
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+def test_with_a_certificate_the_server_speaks_tls_only(engine, database_url, certificate):
+    cert, key = certificate
+    settings = Settings(
+        database_url=database_url, listen="127.0.0.1:0", tls_cert=str(cert), tls_key=str(key), workers=2
+    )
+    grpc_server, _health, port = build_server(settings, engine)
+    grpc_server.start()
+    try:
+        credentials = grpc.ssl_channel_credentials(root_certificates=cert.read_bytes())
+        with grpc.secure_channel(f"localhost:{port}", credentials) as channel:
+            answer = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=5)
+            assert answer.status in (
+                health_pb2.HealthCheckResponse.SERVING,
+                health_pb2.HealthCheckResponse.NOT_SERVING,
+            )
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel, pytest.raises(grpc.RpcError) as refused:
+            health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=3)
+        assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
+    finally:
+        grpc_server.stop(None)
