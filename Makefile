@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATABASE_URL ?= sqlite:///incidents.db
 
-.PHONY: run test lint format generate check-generated smoke bench clean
+.PHONY: run test lint format generate check-generated smoke bench bench-scale clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ check-generated: $(STAMP)
 ## smoke: start a server on a scratch SQLite file and run the README's grpcurl calls against it
 smoke: $(STAMP)
 	$(BIN)/python scripts/smoke.py
+
+## bench-scale: query latency at 10,000 and 1,000,000 incidents on PostgreSQL, beside hand-written SQL
+bench-scale: $(STAMP)
+	$(BIN)/python bench/scale.py
 
 clean:
 	rm -rf $(VENV) .generated-check .pytest_cache .mypy_cache .ruff_cache

@@ -15,7 +15,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Float, String, Table, and_, case, cast, exists, false, func, literal, or_, select, true
+from sqlalchemy import (
+    Float,
+    String,
+    Table,
+    and_,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql import ColumnElement
 
@@ -251,15 +266,20 @@ class IncidentQuery:
     def after(
         self, order: Sequence[SortKey], position: Sequence[Any], expressions: Sequence[Any] | None = None
     ) -> ColumnElement[bool]:
-        """Rows strictly after `position` in `order`: (k1 > v1) OR (k1 = v1 AND k2 > v2) OR ...
+        """Rows strictly after `position` in `order`.
 
-        Written out rather than as a row comparison so it holds for mixed directions. `expressions`
-        stand for the sort keys when they are already selected (a subquery's columns).
+        With one direction throughout this is a row comparison, which an index on the sort keys answers
+        as a range. Mixed directions are written out, (k1 > v1) OR (k1 = v1 AND k2 < v2) OR ..., with
+        a redundant bound on the first key so an index on it still starts the scan at the position.
+        `expressions` stand for the sort keys when they are already selected (a subquery's columns).
         """
         if len(position) != len(order):
             return false()
         if expressions is None:
             expressions = [self.sort_expression(key) for key in order]
+        if all(key.descending == order[0].descending for key in order):
+            row = tuple_(*expressions)
+            return row < tuple(position) if order[0].descending else row > tuple(position)
         alternatives: list[ColumnElement[bool]] = []
         for depth, key in enumerate(order):
             equal_prefix = [expressions[i] == position[i] for i in range(depth)]
@@ -269,7 +289,8 @@ class IncidentQuery:
                 else expressions[depth] > position[depth]
             )
             alternatives.append(and_(*equal_prefix, beyond))
-        return or_(*alternatives)
+        first = expressions[0] <= position[0] if order[0].descending else expressions[0] >= position[0]
+        return and_(first, or_(*alternatives))
 
 
 def _contains(column: Any, document: Any) -> ColumnElement[bool]:
