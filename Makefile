@@ -25,13 +25,13 @@ test: $(STAMP)
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check incidents_service tests
-	$(BIN)/ruff format --check incidents_service tests
+	$(BIN)/ruff check incidents_service tests bench scripts
+	$(BIN)/ruff format --check incidents_service tests bench scripts
 	$(BIN)/mypy
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix incidents_service tests
-	$(BIN)/ruff format incidents_service tests
+	$(BIN)/ruff check --fix incidents_service tests bench scripts
+	$(BIN)/ruff format incidents_service tests bench scripts
 
 ## generate: protoc output (with .pyi stubs) into generated/, committed
 generate: $(STAMP)

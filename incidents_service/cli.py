@@ -31,9 +31,7 @@ class CommandError(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="incidents-service", description="Self-hosted incident management over gRPC."
-    )
+    parser = argparse.ArgumentParser(prog="incidents-service", description="Self-hosted incident management over gRPC.")
     database = argparse.ArgumentParser(add_help=False)
     database.add_argument(
         "--database-url", help="SQLAlchemy URL (env INCIDENTS_DATABASE_URL; default sqlite:///incidents.db)"
@@ -44,13 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--listen", help="HOST:PORT (env INCIDENTS_LISTEN; default 127.0.0.1:50051)")
     serve.add_argument("--tls-cert", help="PEM certificate chain (env INCIDENTS_TLS_CERT); TLS only when set")
     serve.add_argument("--tls-key", help="PEM private key (env INCIDENTS_TLS_KEY)")
-    serve.add_argument(
-        "--workers", type=int, help="threads serving calls (env INCIDENTS_WORKERS; default 16)"
-    )
+    serve.add_argument("--workers", type=int, help="threads serving calls (env INCIDENTS_WORKERS; default 16)")
     serve.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (env INCIDENTS_LOG_LEVEL)")
-    serve.add_argument(
-        "--grace-seconds", type=float, help="SIGTERM grace period (env INCIDENTS_GRACE_SECONDS)"
-    )
+    serve.add_argument("--grace-seconds", type=float, help="SIGTERM grace period (env INCIDENTS_GRACE_SECONDS)")
 
     commands.add_parser("migrate", parents=[database], help="create or upgrade the database schema")
 
@@ -152,9 +146,7 @@ def run(argv: Sequence[str]) -> int:
 
     if command == "api-keys":
         if args.keys_command == "create":
-            issued = auth.create_api_key(
-                engine, args.team, args.principal, auth.parse_permissions(args.permissions)
-            )
+            issued = auth.create_api_key(engine, args.team, args.principal, auth.parse_permissions(args.permissions))
             if args.quiet:
                 print(issued.api_key)
             else:

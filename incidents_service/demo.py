@@ -348,9 +348,7 @@ def _plan(rng: random.Random, run_id: str, index: int, now: datetime) -> _Plan:
     plan = _Plan(
         correlation_key=correlation_key,
         created_at=created_at,
-        triggers=[
-            event(number, offset, IncidentState.TRIGGERED, muted) for number, offset in enumerate(offsets)
-        ],
+        triggers=[event(number, offset, IncidentState.TRIGGERED, muted) for number, offset in enumerate(offsets)],
     )
     number = len(offsets)
     if fate != "triggered":

@@ -238,9 +238,7 @@ class IncidentOperations:
             raise NotFound("incident event", [event_id])
         return incident_id
 
-    def incident_by_correlation_key(
-        self, team_id: str, correlation_key: str, moment: datetime
-    ) -> IncidentView:
+    def incident_by_correlation_key(self, team_id: str, correlation_key: str, moment: datetime) -> IncidentView:
         with self._read(team_id) as uow:
             incident = uow.incidents.incident_open_at(correlation_key, moment)
             if incident is None:
@@ -299,9 +297,7 @@ class IncidentOperations:
 
         return self._write(team_id, work)
 
-    def update_incident(
-        self, team_id: str, actor: str, incident_id: str, changes: IncidentChanges
-    ) -> Incident:
+    def update_incident(self, team_id: str, actor: str, incident_id: str, changes: IncidentChanges) -> Incident:
         def change(incident: Incident, now: datetime) -> bool:
             return incident.update(actor, now, changes)
 

@@ -56,9 +56,7 @@ class DatabaseHealth:
 
     def probe(self) -> bool:
         serving = ping(self._engine)
-        status = (
-            health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
-        )
+        status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
         for name in ("", *SERVICE_NAMES):
             self._servicer.set(name, status)
         return serving

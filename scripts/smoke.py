@@ -179,14 +179,10 @@ def check_answers(answers: list[Answer], report: Report) -> set[str]:
             seen.add("ReportAlertEvents")
             found = re.search(r'"incidentId": "([^"]+)"', answer.stdout)
             incident_id = found.group(1) if found else ""
-            expect(
-                "ReportAlertEvents answers CREATED", answer, succeeded_with(answer, '"outcome": "CREATED"')
-            )
+            expect("ReportAlertEvents answers CREATED", answer, succeeded_with(answer, '"outcome": "CREATED"'))
         elif method == "ListIncidents":
             seen.add("ListIncidents")
-            expect(
-                "ListIncidents shows the incident", answer, succeeded_with(answer, f'"id": "{incident_id}"')
-            )
+            expect("ListIncidents shows the incident", answer, succeeded_with(answer, f'"id": "{incident_id}"'))
         elif method == "GetIncident":
             seen.add("GetIncident")
             expect(
@@ -221,9 +217,7 @@ def main() -> int:
     try:
         run_cli(["migrate"], env, work)
         run_cli(["teams", "create", "smoke"], env, work)
-        api_key = run_cli(
-            ["api-keys", "create", "--team", "smoke", "--principal", "smoke@ci", "--quiet"], env, work
-        )
+        api_key = run_cli(["api-keys", "create", "--team", "smoke", "--principal", "smoke@ci", "--quiet"], env, work)
         key_file = work / ".incidents-dev-key"
         key_file.write_text(api_key.strip() + "\n")
         key_file.chmod(0o600)

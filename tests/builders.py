@@ -37,9 +37,7 @@ def alert(
     meta_labels: dict[str, str] | None = None,
     **fields: Any,
 ) -> api.AlertEvent:
-    event = api.AlertEvent(
-        correlation_key=correlation_key, cx_event_key=cx_event_key, state_type=state, **fields
-    )
+    event = api.AlertEvent(correlation_key=correlation_key, cx_event_key=cx_event_key, state_type=state, **fields)
     if at is not None:
         event.timestamp.CopyFrom(ts(at))
     for key, value in (meta_labels or {}).items():

@@ -29,9 +29,7 @@ from incidents_service.server import build_server
 from incidents_service.storage.database import create_database_engine
 from incidents_service.storage.migrate import migrate
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "INCIDENTS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
+POSTGRES_ADMIN_URL = os.environ.get("INCIDENTS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -157,9 +155,7 @@ class TeamFactory:
         auth.create_team(self._server.engine, name)
         return self.key(name, principal)
 
-    def key(
-        self, team_name: str, principal: str, permissions: frozenset[str] = auth.ALL_PERMISSIONS
-    ) -> Client:
+    def key(self, team_name: str, principal: str, permissions: frozenset[str] = auth.ALL_PERMISSIONS) -> Client:
         issued = auth.create_api_key(self._server.engine, team_name, principal, permissions)
         return Client(self._server.channel, issued.api_key, team_name, principal)
 

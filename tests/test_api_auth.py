@@ -69,9 +69,7 @@ RPCS = [
         lambda: svc.DeleteIncidentsRequest(incident_ids=svs([_random_id()])),
     ),
     Rpc("management", "CreateIncident", auth.WRITE, lambda: api.CreateIncidentRequest(name="auth test")),
-    Rpc(
-        "ingestion", "ReportAlertEvents", auth.INGEST, lambda: report(alert("auth-k", f"auth-{_random_id()}"))
-    ),
+    Rpc("ingestion", "ReportAlertEvents", auth.INGEST, lambda: report(alert("auth-k", f"auth-{_random_id()}"))),
 ]
 
 
@@ -168,9 +166,7 @@ def test_revoked_key_is_unauthenticated(server, client):
 
 
 def test_key_revoked_after_use_stops_working_within_6_seconds(server, client):
-    issued = auth.create_api_key(
-        server.engine, client.team_name, "soon-revoked@example.com", auth.ALL_PERMISSIONS
-    )
+    issued = auth.create_api_key(server.engine, client.team_name, "soon-revoked@example.com", auth.ALL_PERMISSIONS)
     _call_with(server, RPCS[2], _bearer(issued.api_key))  # works, and is now cached
 
     auth.revoke_api_key(server.engine, issued.key_id)
@@ -254,9 +250,7 @@ def other_teams_incident(teams) -> str:
 def test_get_of_another_teams_incident_answers_like_a_missing_id(client, other_teams_incident):
     missing = _random_id()
 
-    theirs = _rpc_error(
-        lambda: client.incidents.GetIncident(get(other_teams_incident)), grpc.StatusCode.NOT_FOUND
-    )
+    theirs = _rpc_error(lambda: client.incidents.GetIncident(get(other_teams_incident)), grpc.StatusCode.NOT_FOUND)
     nowhere = _rpc_error(lambda: client.incidents.GetIncident(get(missing)), grpc.StatusCode.NOT_FOUND)
 
     assert _not_found_shape(theirs, other_teams_incident) == _not_found_shape(nowhere, missing)
@@ -265,9 +259,7 @@ def test_get_of_another_teams_incident_answers_like_a_missing_id(client, other_t
 def test_batch_get_lists_another_teams_incident_as_not_found(client, other_teams_incident):
     mine = _new_incident(client)
 
-    response = client.incidents.BatchGetIncident(
-        svc.BatchGetIncidentRequest(ids=svs([mine, other_teams_incident]))
-    )
+    response = client.incidents.BatchGetIncident(svc.BatchGetIncidentRequest(ids=svs([mine, other_teams_incident])))
 
     assert list(response.incidents) == [mine]
     assert [v.value for v in response.not_found_ids] == [other_teams_incident]
@@ -326,9 +318,7 @@ def test_principal_of_the_key_is_the_user_id_of_create_incidents_open_event(clie
 
     created = bot.management.CreateIncident(api.CreateIncidentRequest(name="from the bot")).incident
 
-    events = client.incidents.GetIncidentEvents(
-        svc.GetIncidentEventsRequest(incident_id=created.id)
-    ).incident_events
+    events = client.incidents.GetIncidentEvents(svc.GetIncidentEventsRequest(incident_id=created.id)).incident_events
     [opened] = events
     assert opened.incident_event_type == pb.INCIDENT_EVENT_TYPE_OPEN
     assert opened.originator_type == pb.ORIGINATOR_TYPE_ADMINISTRATIVE
@@ -347,9 +337,7 @@ def test_health_check_works_without_a_key(server, service):
     assert response.status == health_pb2.HealthCheckResponse.SERVING
 
 
-def _reflect(
-    server, request: reflection_pb2.ServerReflectionRequest
-) -> reflection_pb2.ServerReflectionResponse:
+def _reflect(server, request: reflection_pb2.ServerReflectionRequest) -> reflection_pb2.ServerReflectionResponse:
     stub = reflection_pb2_grpc.ServerReflectionStub(server.channel)
     [response] = list(stub.ServerReflectionInfo(iter([request]), timeout=10))
     return response
@@ -363,9 +351,7 @@ def test_reflection_lists_services_without_a_key(server):
 
 
 def test_reflection_describes_a_service_without_a_key(server):
-    response = _reflect(
-        server, reflection_pb2.ServerReflectionRequest(file_containing_symbol=INCIDENTS_SERVICE)
-    )
+    response = _reflect(server, reflection_pb2.ServerReflectionRequest(file_containing_symbol=INCIDENTS_SERVICE))
 
     files = [
         descriptor_pb2.FileDescriptorProto.FromString(raw)

@@ -259,9 +259,7 @@ def test_late_event_is_recorded_but_does_not_move_name_or_severity_back(client):
         client,
         alert("k", "e-new", at=_ago(minutes=1), name="current", severity=pb.INCIDENT_SEVERITY_CRITICAL),
     )
-    [late] = _ingest(
-        client, alert("k", "e-old", at=_ago(minutes=5), name="stale", severity=pb.INCIDENT_SEVERITY_INFO)
-    )
+    [late] = _ingest(client, alert("k", "e-old", at=_ago(minutes=5), name="stale", severity=pb.INCIDENT_SEVERITY_INFO))
 
     assert late.incident_id == first.incident_id
     assert late.outcome != DUPLICATE
@@ -506,9 +504,7 @@ def test_label_merge_does_not_leak_between_incidents(client):
 
 def test_triggered_event_keeps_an_acknowledged_status(client):
     [first] = _ingest(client, alert("k", "e1"))
-    client.incidents.AcknowledgeIncidents(
-        svc.AcknowledgeIncidentsRequest(incident_ids=svs([first.incident_id]))
-    )
+    client.incidents.AcknowledgeIncidents(svc.AcknowledgeIncidentsRequest(incident_ids=svs([first.incident_id])))
 
     [result] = _ingest(client, alert("k", "e2"))
 

@@ -139,9 +139,7 @@ def test_create_incident_records_administrative_open_event_by_principal(client):
 
 
 def test_create_incident_without_name_is_invalid_argument(client):
-    error = _rpc_error(
-        client.management.CreateIncident, api.CreateIncidentRequest(), grpc.StatusCode.INVALID_ARGUMENT
-    )
+    error = _rpc_error(client.management.CreateIncident, api.CreateIncidentRequest(), grpc.StatusCode.INVALID_ARGUMENT)
 
     assert "name" in _violated_fields(error)
     assert client.incidents.ListIncidents(list_request()).pagination.total_size.value == 0
@@ -155,9 +153,7 @@ def test_create_incident_severity_defaults_to_info(client):
 
 
 def test_create_incident_with_assignee_assigns_it_by_principal(client):
-    created = client.management.CreateIncident(
-        api.CreateIncidentRequest(name="x", assignee="bob@example.com")
-    ).incident
+    created = client.management.CreateIncident(api.CreateIncidentRequest(name="x", assignee="bob@example.com")).incident
 
     incident = _incident(client, created.id.value)
     [assignment] = incident.assignments
@@ -190,9 +186,7 @@ def test_get_unknown_incident_is_not_found_naming_it(client):
 
 
 def test_get_incident_without_id_is_invalid_argument(client):
-    error = _rpc_error(
-        client.incidents.GetIncident, svc.GetIncidentRequest(), grpc.StatusCode.INVALID_ARGUMENT
-    )
+    error = _rpc_error(client.incidents.GetIncident, svc.GetIncidentRequest(), grpc.StatusCode.INVALID_ARGUMENT)
 
     assert "id" in _violated_fields(error)
 
@@ -211,9 +205,7 @@ def test_get_incident_shows_newest_100_events_oldest_first(client):
 
     # 121 events: OPEN and UPSERT_STATE for e000, then one UPSERT_STATE per later alert.
     assert len(events) == 100
-    assert [e.upsert_state.payload.cx_event_key.value for e in events] == [
-        f"e{i:03d}" for i in range(20, 120)
-    ]
+    assert [e.upsert_state.payload.cx_event_key.value for e in events] == [f"e{i:03d}" for i in range(20, 120)]
 
 
 def test_get_incident_duration_is_time_since_creation_while_open(client):
@@ -248,9 +240,7 @@ def test_batch_get_answers_found_by_id_and_missing_in_not_found_ids(client):
     first, second = _make_incidents(client, 2)
     missing = _random_id()
 
-    response = client.incidents.BatchGetIncident(
-        svc.BatchGetIncidentRequest(ids=svs([first, missing, second]))
-    )
+    response = client.incidents.BatchGetIncident(svc.BatchGetIncidentRequest(ids=svs([first, missing, second])))
 
     assert set(response.incidents) == {first, second}
     assert response.incidents[first].id.value == first
@@ -285,9 +275,7 @@ def test_batch_get_incidents_carry_their_events(client):
     response = client.incidents.BatchGetIncident(svc.BatchGetIncidentRequest(ids=svs([incident_id])))
 
     events = response.incidents[incident_id].events
-    assert [e.upsert_state.payload.cx_event_key.value for e in events] == [
-        f"e{i:03d}" for i in range(20, 120)
-    ]
+    assert [e.upsert_state.payload.cx_event_key.value for e in events] == [f"e{i:03d}" for i in range(20, 120)]
 
 
 def test_batch_get_of_more_than_1000_ids_is_invalid_argument(client):
@@ -309,20 +297,15 @@ def test_get_incident_events_lists_all_events_oldest_first(client):
 
     assert len(events) == 121
     assert events[0].incident_event_type == pb.INCIDENT_EVENT_TYPE_OPEN
-    assert [e.upsert_state.payload.cx_event_key.value for e in events[1:]] == [
-        f"e{i:03d}" for i in range(120)
-    ]
+    assert [e.upsert_state.payload.cx_event_key.value for e in events[1:]] == [f"e{i:03d}" for i in range(120)]
     assert len({e.id.value for e in events}) == 121
 
 
-def test_get_incident_events_orders_by_event_time_not_arrival(client):
+def test_get_incident_events_lists_a_late_event_where_it_was_applied(client):
+    """The log is in application order, so replaying it reproduces the incident (README)."""
     now = datetime.now(UTC)
-    [first] = client.ingestion.ReportAlertEvents(
-        report(alert("k", "late", at=now - timedelta(minutes=1)))
-    ).results
-    client.ingestion.ReportAlertEvents(
-        report(alert("k", "early", state=RESOLVED, at=now - timedelta(minutes=9)))
-    )
+    [first] = client.ingestion.ReportAlertEvents(report(alert("k", "late", at=now - timedelta(minutes=1)))).results
+    client.ingestion.ReportAlertEvents(report(alert("k", "early", state=RESOLVED, at=now - timedelta(minutes=9))))
 
     keys = [
         e.upsert_state.payload.cx_event_key.value
@@ -330,7 +313,9 @@ def test_get_incident_events_orders_by_event_time_not_arrival(client):
         if e.incident_event_type == pb.INCIDENT_EVENT_TYPE_UPSERT_STATE
     ]
 
-    assert keys == ["early", "late"]
+    assert keys == ["late", "early"]
+    incident = client.incidents.GetIncident(get(first.incident_id)).incident
+    assert incident.state == pb.INCIDENT_STATE_TRIGGERED  # the late RESOLVED did not move it back
 
 
 def test_get_events_of_unknown_incident_is_not_found(client):
@@ -407,9 +392,7 @@ TRIGGERED_STATUS, ACKNOWLEDGED_STATUS, RESOLVED_STATUS = (
         pytest.param({"state": [pb.INCIDENT_STATE_TRIGGERED]}, "abd", id="state-triggered"),
         pytest.param({"state": [pb.INCIDENT_STATE_RESOLVED]}, "ce", id="state-resolved"),
         pytest.param({"severity": [pb.INCIDENT_SEVERITY_CRITICAL]}, "bc", id="severity-one"),
-        pytest.param(
-            {"severity": [pb.INCIDENT_SEVERITY_INFO, pb.INCIDENT_SEVERITY_WARNING]}, "ade", id="severity-or"
-        ),
+        pytest.param({"severity": [pb.INCIDENT_SEVERITY_INFO, pb.INCIDENT_SEVERITY_WARNING]}, "ade", id="severity-or"),
         pytest.param(
             {"state": [pb.INCIDENT_STATE_TRIGGERED], "severity": [pb.INCIDENT_SEVERITY_CRITICAL]},
             "b",
@@ -429,9 +412,7 @@ TRIGGERED_STATUS, ACKNOWLEDGED_STATUS, RESOLVED_STATUS = (
             "c",
             id="all-three",
         ),
-        pytest.param(
-            {"status": [ACKNOWLEDGED_STATUS], "state": [pb.INCIDENT_STATE_RESOLVED]}, "", id="no-match"
-        ),
+        pytest.param({"status": [ACKNOWLEDGED_STATUS], "state": [pb.INCIDENT_STATE_RESOLVED]}, "", id="no-match"),
     ],
 )
 def test_list_filters_combine_fields_with_and_values_with_or(client, filter_data, filter_fields, expected):
@@ -443,9 +424,7 @@ def test_list_filters_combine_fields_with_and_values_with_or(client, filter_data
 
 
 def test_list_unknown_status_value_is_invalid_argument(client):
-    error = _rpc_error(
-        client.incidents.ListIncidents, list_request(status=[99]), grpc.StatusCode.INVALID_ARGUMENT
-    )
+    error = _rpc_error(client.incidents.ListIncidents, list_request(status=[99]), grpc.StatusCode.INVALID_ARGUMENT)
 
     assert any(field.startswith("filter.status") for field in _violated_fields(error))
 
@@ -613,9 +592,7 @@ def test_incidents_deleted_while_paging_do_not_make_others_skip(client):
     response = _list(client, list_request(page_size=4))
     _delete(client, [ids[3], ids[5]])  # the last of page one, and one of page two
 
-    rest = _ids(
-        _list(client, list_request(page_size=100, page_token=response.pagination.next_page_token.value))
-    )
+    rest = _ids(_list(client, list_request(page_size=100, page_token=response.pagination.next_page_token.value)))
 
     assert _ids(response) == ids[:4]
     assert rest == [incident_id for incident_id in ids[4:] if incident_id != ids[5]]
@@ -700,9 +677,7 @@ def test_delete_of_more_than_1000_ids_is_invalid_argument(client):
 
 
 def test_delete_with_no_ids_is_invalid_argument(client):
-    _rpc_error(
-        client.incidents.DeleteIncidents, svc.DeleteIncidentsRequest(), grpc.StatusCode.INVALID_ARGUMENT
-    )
+    _rpc_error(client.incidents.DeleteIncidents, svc.DeleteIncidentsRequest(), grpc.StatusCode.INVALID_ARGUMENT)
 
 
 @pytest.mark.parametrize("odd_id", ["not-a-uuid", "x" * 1024, "ünïcödé-id", "' OR 1=1 --"])
@@ -727,9 +702,7 @@ def test_create_incident_name_over_1024_characters_is_invalid_argument(client):
 
 def test_paging_over_incidents_created_at_the_same_instant_yields_each_once(client):
     # No timestamps: every event of one call is stamped with the same receive time.
-    results = client.ingestion.ReportAlertEvents(
-        report(*[alert(f"k{i}", f"e{i}") for i in range(13)])
-    ).results
+    results = client.ingestion.ReportAlertEvents(report(*[alert(f"k{i}", f"e{i}") for i in range(13)])).results
     ids = [r.incident_id for r in results]
     created = {_incident(client, i).created_at.ToDatetime() for i in ids}
 
@@ -739,3 +712,17 @@ def test_paging_over_incidents_created_at_the_same_instant_yields_each_once(clie
     assert len(created) == 1
     assert len(walked) == len(set(walked)) == 13
     assert walked in (sorted(ids), sorted(ids, reverse=True))  # ties broken by id: a total order
+
+
+def test_a_walk_reports_the_total_counted_at_its_first_page(client):
+    """total_size is counted once per walk (README): deep pages pay no count and agree with page 1."""
+    _make_incidents(client, 6)
+    first = _list(client, list_request(page_size=2))
+    assert first.pagination.total_size.value == 6
+
+    _make_incidents(client, 3, prefix="later")
+    second = _list(client, list_request(page_size=2, page_token=first.pagination.next_page_token.value))
+    fresh = _list(client, list_request(page_size=2))
+
+    assert second.pagination.total_size.value == 6
+    assert fresh.pagination.total_size.value == 9

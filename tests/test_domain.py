@@ -257,9 +257,7 @@ def test_alert_labels_merge_adding_new_keys_and_overwriting_existing_ones():
 def test_alert_meta_labels_merge_as_a_union_without_duplicates():
     incident = opened(meta_labels=[("env", "prod"), ("tier", "1")])
     incident.apply_alert(
-        alert(
-            at=T0 + timedelta(minutes=1), meta_labels=[("tier", "1"), ("env", "staging"), ("env", "staging")]
-        )
+        alert(at=T0 + timedelta(minutes=1), meta_labels=[("tier", "1"), ("env", "staging"), ("env", "staging")])
     )
     assert incident.meta_labels == [("env", "prod"), ("tier", "1"), ("env", "staging")]
 
@@ -345,9 +343,7 @@ def test_alert_event_snapshots_the_incident_after_the_change():
     at = T0 + timedelta(minutes=1)
     _, events = recorded(
         incident,
-        lambda: incident.apply_alert(
-            alert(at=at, name="renamed", severity=Severity.ERROR, source_system="zab")
-        ),
+        lambda: incident.apply_alert(alert(at=at, name="renamed", severity=Severity.ERROR, source_system="zab")),
     )
     (event,) = events
     assert_uuid(event.id)
@@ -427,9 +423,7 @@ def test_resolve_resolved_or_closed_incident_changes_nothing_and_is_not_refused(
 # ---- close ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "make", [opened, acknowledged, resolved], ids=["triggered", "acknowledged", "resolved"]
-)
+@pytest.mark.parametrize("make", [opened, acknowledged, resolved], ids=["triggered", "acknowledged", "resolved"])
 def test_close_open_incident_sets_closed_at_resolves_it_and_records_close(make):
     incident = make()
     at = T0 + timedelta(minutes=7)

@@ -206,16 +206,12 @@ def test_report_list_get_delete(served):
         "contextual_labels": {"service": "checkout"},
         "application_name": "shop",
     }
-    report = grpcurl_json(
-        served.address, f"{INGESTION}/ReportAlertEvents", served.api_key, {"events": [event]}
-    )
+    report = grpcurl_json(served.address, f"{INGESTION}/ReportAlertEvents", served.api_key, {"events": [event]})
     [result] = report["results"]
     assert result["outcome"] == "CREATED"
     incident_id = result["incidentId"]
 
-    again = grpcurl_json(
-        served.address, f"{INGESTION}/ReportAlertEvents", served.api_key, {"events": [event]}
-    )
+    again = grpcurl_json(served.address, f"{INGESTION}/ReportAlertEvents", served.api_key, {"events": [event]})
     assert again["results"] == [{"incidentId": incident_id, "outcome": "DUPLICATE"}]
 
     listed = grpcurl_json(served.address, f"{INCIDENTS}/ListIncidents", served.api_key, {})
@@ -237,9 +233,7 @@ def test_report_list_get_delete(served):
         served.address, f"{INCIDENTS}/DeleteIncidents", served.api_key, {"incident_ids": [incident_id]}
     )
     assert deleted == {"deletedIds": [incident_id]}
-    missing = grpcurl(
-        served.address, f"{INCIDENTS}/GetIncident", key=served.api_key, data={"id": incident_id}
-    )
+    missing = grpcurl(served.address, f"{INCIDENTS}/GetIncident", key=served.api_key, data={"id": incident_id})
     assert missing.returncode != 0
     assert "Code: NotFound" in missing.stderr
     after = grpcurl_json(served.address, f"{INCIDENTS}/ListIncidents", served.api_key, {})
@@ -406,9 +400,7 @@ def team_incidents(engine: Engine, team_name: str) -> list[Any]:
     with UnitOfWork(engine, team_id="", write=False) as uow:
         team = uow.access.team_by_name(team_name)
     assert team is not None
-    page = IncidentOperations(engine).list_incidents(
-        team.id, IncidentFilter(), DEFAULT_ORDER, PageRequest(size=1000)
-    )
+    page = IncidentOperations(engine).list_incidents(team.id, IncidentFilter(), DEFAULT_ORDER, PageRequest(size=1000))
     assert page.total_size == len(page.items)
     return page.items
 

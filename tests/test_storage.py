@@ -71,9 +71,7 @@ def load(engine: Engine, team_id: str, incident_id: str) -> Incident | None:
 def stored_event_count(engine: Engine, incident_id: str) -> int:
     with engine.connect() as connection:
         return connection.execute(
-            select(func.count())
-            .select_from(incident_events)
-            .where(incident_events.c.incident_id == incident_id)
+            select(func.count()).select_from(incident_events).where(incident_events.c.incident_id == incident_id)
         ).scalar_one()
 
 
@@ -276,9 +274,7 @@ def test_alert_incident_reads_back_equal_after_changes_are_saved(engine):
     team_id = new_team(engine)
     incident = Incident.open_from_alert(
         team_id,
-        alert(
-            key(), contextual_labels={"a": "1"}, is_muted=True, severity=Severity.LOW, source_system="prom"
-        ),
+        alert(key(), contextual_labels={"a": "1"}, is_muted=True, severity=Severity.LOW, source_system="prom"),
     )
     add(engine, team_id, incident)
     with UnitOfWork(engine, team_id, write=True) as uow:
@@ -363,9 +359,7 @@ def test_resolved_event_without_open_incident_is_ignored_and_triggered_after_clo
     team_id = new_team(engine)
     operations = IncidentOperations(engine)
     correlation_key = key()
-    (ignored,) = operations.report_alert_events(
-        team_id, [alert(correlation_key, state=IncidentState.RESOLVED)]
-    )
+    (ignored,) = operations.report_alert_events(team_id, [alert(correlation_key, state=IncidentState.RESOLVED)])
     assert (ignored.outcome, ignored.incident_id) == (AlertOutcome.IGNORED, None)
     assert open_incident_ids(engine, team_id, correlation_key) == []
 

@@ -5,7 +5,7 @@ Decoders collect every violation of a request and raise one InvalidArgument nami
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -95,9 +95,7 @@ ALERT_TYPE_FROM_WIRE: dict[int, AlertType] = {
     pb.INCIDENT_EVENT_ALERT_TYPE_FLOW: AlertType.FLOW,
     pb.INCIDENT_EVENT_ALERT_TYPE_SLO: AlertType.SLO,
 }
-ALERT_TYPE_TO_WIRE: dict[AlertType, Any] = {
-    alert_type: wire for wire, alert_type in ALERT_TYPE_FROM_WIRE.items()
-}
+ALERT_TYPE_TO_WIRE: dict[AlertType, Any] = {alert_type: wire for wire, alert_type in ALERT_TYPE_FROM_WIRE.items()}
 OUTCOME_TO_WIRE = {
     AlertOutcome.CREATED: api.AlertEventResult.CREATED,
     AlertOutcome.UPDATED: api.AlertEventResult.UPDATED,
@@ -130,8 +128,13 @@ def timestamp_to_wire(value: datetime) -> timestamp_pb2.Timestamp:
 
 
 def timestamp_from_wire(
-    field: str, ts: timestamp_pb2.Timestamp, out: list[FieldViolation]
+    field: str, ts: timestamp_pb2.Timestamp, out: list[FieldViolation], round_up: bool = False
 ) -> datetime | None:
+    """A wire timestamp as an aware UTC datetime, at the microsecond precision times are stored with.
+
+    Sub-microsecond parts are dropped, or with `round_up` carried to the next microsecond: a bound
+    like `start <= created_at` must not admit an incident created just before it.
+    """
     try:
         value = ts.ToDatetime(tzinfo=UTC)
     except (ValueError, OverflowError, OSError):
@@ -140,12 +143,27 @@ def timestamp_from_wire(
     if not 0 <= ts.nanos < 1_000_000_000:
         out.append(FieldViolation(field, "nanos must be within 0..999999999"))
         return None
+    if round_up and ts.nanos % 1000:
+        value += timedelta(microseconds=1)
     return value
 
 
 def check_violations(violations: list[FieldViolation]) -> None:
     if violations:
         raise InvalidArgument(violations)
+
+
+def decode_together(*decoders: Callable[[], Any]) -> list[Any]:
+    """Run several decoders and report every bad field of all of them in one InvalidArgument."""
+    results: list[Any] = []
+    violations: list[FieldViolation] = []
+    for decode in decoders:
+        try:
+            results.append(decode())
+        except InvalidArgument as error:
+            violations.extend(error.violations)
+    check_violations(violations)
+    return results
 
 
 def required_id(field: str, value: StringValue | str, present: bool, out: list[FieldViolation]) -> str:
@@ -169,9 +187,7 @@ def id_list(field: str, values: Iterable[StringValue | str], out: list[FieldViol
     return ids
 
 
-def severity_from_wire(
-    field: str, value: int, out: list[FieldViolation], allow_unset: bool
-) -> Severity | None:
+def severity_from_wire(field: str, value: int, out: list[FieldViolation], allow_unset: bool) -> Severity | None:
     if value == pb.INCIDENT_SEVERITY_UNSPECIFIED and allow_unset:
         return None
     severity = SEVERITY_FROM_WIRE.get(value)
@@ -180,9 +196,7 @@ def severity_from_wire(
     return severity
 
 
-def meta_labels_from_wire(
-    field: str, labels: Sequence[pb.MetaLabel], out: list[FieldViolation]
-) -> MetaLabels:
+def meta_labels_from_wire(field: str, labels: Sequence[pb.MetaLabel], out: list[FieldViolation]) -> MetaLabels:
     pairs = [(label.key.value, label.value.value) for label in labels]
     limits.check_label_pairs(field, pairs, len(pairs), out)
     return pairs
@@ -212,9 +226,7 @@ def incident_to_wire(incident: Incident, now: datetime, events: Sequence[Inciden
     )
     if incident.assigned_to is not None:
         message.assignments.append(
-            pb.Assignment(
-                assigned_to=_user(incident.assigned_to), assigned_by=_user(incident.assigned_by or "")
-            )
+            pb.Assignment(assigned_to=_user(incident.assigned_to), assigned_by=_user(incident.assigned_by or ""))
         )
     if incident.closed_at is not None:
         message.closed_at.CopyFrom(timestamp_to_wire(incident.closed_at))
@@ -282,9 +294,7 @@ def alert_events_from_wire(events: Sequence[api.AlertEvent], now: datetime) -> l
         raise InvalidArgument.single(
             "events", f"more than the limit of {limits.MAX_ALERT_EVENTS_PER_CALL} alert events per call"
         )
-    decoded = [
-        _alert_event_from_wire(f"events[{index}]", event, now, out) for index, event in enumerate(events)
-    ]
+    decoded = [_alert_event_from_wire(f"events[{index}]", event, now, out) for index, event in enumerate(events)]
     check_violations(out)
     return [event for event in decoded if event is not None]
 
@@ -358,10 +368,12 @@ def incident_filter_from_wire(f: pb.IncidentQueryFilter, prefix: str = "filter")
     if not f.HasField("created_at_range"):
         # The deprecated start_time / end_time act as created_at_range when that is unset.
         if f.HasField("start_time"):
-            created_from = timestamp_from_wire(f"{prefix}.start_time", f.start_time, out)
+            created_from = timestamp_from_wire(f"{prefix}.start_time", f.start_time, out, round_up=True)
         if f.HasField("end_time"):
-            created_to = timestamp_from_wire(f"{prefix}.end_time", f.end_time, out)
-    open_from, open_to = _time_range(f"{prefix}.incident_duration_range", f, "incident_duration_range", out)
+            created_to = timestamp_from_wire(f"{prefix}.end_time", f.end_time, out, round_up=True)
+    open_from, open_to = _time_range(
+        f"{prefix}.incident_duration_range", f, "incident_duration_range", out, end_inclusive=True
+    )
     search = None
     if f.HasField("search_query") and f.search_query.query.value:
         search = _search_from_wire(f"{prefix}.search_query", f.search_query, out)
@@ -370,9 +382,7 @@ def incident_filter_from_wire(f: pb.IncidentQueryFilter, prefix: str = "filter")
     )
     for index, (key, value) in enumerate(meta_labels):
         limits.check_text(f"{prefix}.meta_labels[{index}].key", key, limits.MAX_LABEL_KEY_CHARS, out)
-        limits.check_text(
-            f"{prefix}.meta_labels[{index}].value", value or "", limits.MAX_LABEL_VALUE_CHARS, out
-        )
+        limits.check_text(f"{prefix}.meta_labels[{index}].value", value or "", limits.MAX_LABEL_VALUE_CHARS, out)
     if f.meta_labels_op not in (pb.FILTER_OPERATOR_OR_OR_UNSPECIFIED, pb.FILTER_OPERATOR_AND):
         out.append(FieldViolation(f"{prefix}.meta_labels_op", f"unknown operator {f.meta_labels_op}"))
     incident_filter = IncidentFilter(
@@ -383,9 +393,7 @@ def incident_filter_from_wire(f: pb.IncidentQueryFilter, prefix: str = "filter")
         application_names=_string_set(
             f"{prefix}.application_name", f.application_name, limits.MAX_LABEL_VALUE_CHARS, out
         ),
-        subsystem_names=_string_set(
-            f"{prefix}.subsystem_name", f.subsystem_name, limits.MAX_LABEL_VALUE_CHARS, out
-        ),
+        subsystem_names=_string_set(f"{prefix}.subsystem_name", f.subsystem_name, limits.MAX_LABEL_VALUE_CHARS, out),
         contextual_labels=_label_filter(
             f"{prefix}.contextual_labels",
             {key: values.contextual_label_values for key, values in f.contextual_labels.items()},
@@ -410,18 +418,19 @@ def incident_filter_from_wire(f: pb.IncidentQueryFilter, prefix: str = "filter")
 
 
 def _time_range(
-    field: str, message: Any, name: str, out: list[FieldViolation]
+    field: str, message: Any, name: str, out: list[FieldViolation], end_inclusive: bool = False
 ) -> tuple[datetime | None, datetime | None]:
+    """A TimeRange's bounds; the start always, and an exclusive end, rounded up to the microsecond."""
     if not message.HasField(name):
         return None, None
     time_range = getattr(message, name)
     start = (
-        timestamp_from_wire(f"{field}.start_time", time_range.start_time, out)
+        timestamp_from_wire(f"{field}.start_time", time_range.start_time, out, round_up=True)
         if time_range.HasField("start_time")
         else None
     )
     end = (
-        timestamp_from_wire(f"{field}.end_time", time_range.end_time, out)
+        timestamp_from_wire(f"{field}.end_time", time_range.end_time, out, round_up=not end_inclusive)
         if time_range.HasField("end_time")
         else None
     )
@@ -448,9 +457,7 @@ def _search_from_wire(field: str, query: pb.IncidentSearchQuery, out: list[Field
     return SearchQuery(text, search_field)
 
 
-def _string_set(
-    field: str, values: Iterable[StringValue], max_chars: int, out: list[FieldViolation]
-) -> frozenset[str]:
+def _string_set(field: str, values: Iterable[StringValue], max_chars: int, out: list[FieldViolation]) -> frozenset[str]:
     decoded = frozenset(value.value for value in values)
     for value in decoded:
         limits.check_text(field, value, max_chars, out)
@@ -523,9 +530,7 @@ def order_from_wire(order_bys: Sequence[pb.OrderBy]) -> tuple[SortKey, ...]:
         if which == "contextual_label":
             label_key = order_by.contextual_label.value
             if not label_key:
-                out.append(
-                    FieldViolation(f"{field}.contextual_label", "name the contextual label to order by")
-                )
+                out.append(FieldViolation(f"{field}.contextual_label", "name the contextual label to order by"))
                 continue
             key = SortKey(SortField.CONTEXTUAL_LABEL, descending, label_key)
         else:
@@ -552,9 +557,7 @@ def page_size_from_wire(pagination: pb.PaginationRequest) -> int:
     return min(requested, limits.MAX_PAGE_SIZE)
 
 
-def incident_changes_from_wire(
-    request: api.UpdateIncidentRequest, out: list[FieldViolation]
-) -> IncidentChanges:
+def incident_changes_from_wire(request: api.UpdateIncidentRequest, out: list[FieldViolation]) -> IncidentChanges:
     """The fields named by update_mask, with their new values (labels replace the whole map/list)."""
     paths = list(request.update_mask.paths)
     if not paths:
@@ -562,9 +565,7 @@ def incident_changes_from_wire(
     changes: IncidentChanges = {}
     for path in paths:
         if path not in UPDATABLE_FIELDS:
-            out.append(
-                FieldViolation("update_mask", f"unknown path {path!r}; use {', '.join(UPDATABLE_FIELDS)}")
-            )
+            out.append(FieldViolation("update_mask", f"unknown path {path!r}; use {', '.join(UPDATABLE_FIELDS)}"))
         elif path == "name":
             if not request.name.strip():
                 out.append(FieldViolation("name", "cannot be empty"))
@@ -576,9 +577,7 @@ def incident_changes_from_wire(
         elif path == "severity":
             changes["severity"] = severity_from_wire("severity", request.severity, out, allow_unset=False)
         elif path == "contextual_labels":
-            changes["contextual_labels"] = label_map_from_wire(
-                "contextual_labels", request.contextual_labels, out
-            )
+            changes["contextual_labels"] = label_map_from_wire("contextual_labels", request.contextual_labels, out)
         elif path == "display_labels":
             changes["display_labels"] = label_map_from_wire("display_labels", request.display_labels, out)
         elif path == "meta_labels":
@@ -600,18 +599,14 @@ def group_keys_from_wire(group_bys: Sequence[pb.GroupBy]) -> tuple[SortKey, ...]
         field = f"group_bys[{index}]"
         if group_by.order_by_direction not in DIRECTIONS:
             out.append(
-                FieldViolation(
-                    f"{field}.order_by_direction", f"unknown direction {group_by.order_by_direction}"
-                )
+                FieldViolation(f"{field}.order_by_direction", f"unknown direction {group_by.order_by_direction}")
             )
             continue
         descending = group_by.order_by_direction == pb.ORDER_BY_DIRECTION_DESC
         if group_by.WhichOneof("field") == "contextual_label":
             label_key = group_by.contextual_label.value
             if not label_key:
-                out.append(
-                    FieldViolation(f"{field}.contextual_label", "name the contextual label to group by")
-                )
+                out.append(FieldViolation(f"{field}.contextual_label", "name the contextual label to group by"))
                 continue
             key = SortKey(SortField.CONTEXTUAL_LABEL, descending, label_key)
         else:
@@ -652,9 +647,7 @@ def _group_value_to_wire(key: SortKey, value: Any) -> pb.GroupByValues:
 
 def incident_group_to_wire(group: IncidentGroup, keys: Sequence[SortKey]) -> pb.IncidentAggregation:
     message = pb.IncidentAggregation(
-        group_bys_value=[
-            _group_value_to_wire(key, value) for key, value in zip(keys, group.values, strict=True)
-        ],
+        group_bys_value=[_group_value_to_wire(key, value) for key, value in zip(keys, group.values, strict=True)],
         agg_state_count=[
             pb.IncidentStateCount(state=STATE_TO_WIRE[state], count=UInt32Value(value=n))
             for state, n in sorted(group.state_counts.items(), key=lambda item: STATE_TO_WIRE[item[0]])
@@ -691,13 +684,10 @@ def _meta_label(pair: tuple[str, str]) -> pb.MetaLabel:
     return pb.MetaLabel(key=_sv(pair[0]), value=_sv(pair[1]))
 
 
-def filter_values_to_wire(
-    values: FilterValues, meta_labels_op: pb.FilterOperator
-) -> pb.IncidentQueryFiltersValues:
+def filter_values_to_wire(values: FilterValues, meta_labels_op: pb.FilterOperator) -> pb.IncidentQueryFiltersValues:
     return pb.IncidentQueryFiltersValues(
         assignee_with_count=[
-            pb.AssigneeWithCount(assignee=_sv(assignee), count=Int32Value(value=n))
-            for assignee, n in values.assignees
+            pb.AssigneeWithCount(assignee=_sv(assignee), count=Int32Value(value=n)) for assignee, n in values.assignees
         ],
         status_with_count=[
             pb.IncidentStatusWithCount(status=STATUS_TO_WIRE[status], count=Int32Value(value=n))
@@ -756,6 +746,17 @@ def event_filter_from_wire(f: pb.IncidentEventQueryFilter) -> EventFilter:
     timestamp_from, timestamp_to = _time_range("filter.timestamp", f, "timestamp", out)
     check_violations(out)
     return EventFilter(incident_filter, timestamp_from, timestamp_to)
+
+
+def event_order_from_wire(order_by: pb.ListIncidentEventRequestOrderBy) -> bool:
+    """True for newest first: events are ordered by timestamp, descending unless ASC is asked for."""
+    out: list[FieldViolation] = []
+    if order_by.direction not in DIRECTIONS:
+        out.append(FieldViolation("order_by.direction", f"unknown direction {order_by.direction}"))
+    if order_by.field != pb.INCIDENT_EVENT_ORDER_BY_FIELD_TYPE_TIMESTAMP_OR_UNSPECIFIED:
+        out.append(FieldViolation("order_by.field", "events are ordered by timestamp"))
+    check_violations(out)
+    return order_by.direction != pb.ORDER_BY_DIRECTION_ASC
 
 
 def event_extended_to_wire(event: IncidentEvent) -> pb.IncidentEventExtended:

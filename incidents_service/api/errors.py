@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
 import grpc
 from google.protobuf import any_pb2, duration_pb2
 from google.protobuf.message import Message
@@ -18,7 +21,13 @@ from incidents_service.domain.errors import (
     Unauthenticated,
 )
 
+T = TypeVar("T")
+
 ERROR_DOMAIN = "incidents-service"
+# Bytes of detail items per status. Details travel base64-encoded in the trailers, which gRPC clients
+# cap at 8 KiB by default: past this budget the remaining items are counted, not listed.
+DETAILS_BUDGET_BYTES = 3000
+MESSAGE_MAX_CHARS = 1000
 
 
 def status_for(error: DomainError) -> grpc.Status:
@@ -28,34 +37,58 @@ def status_for(error: DomainError) -> grpc.Status:
         container = any_pb2.Any()
         container.Pack(detail)
         packed.append(container)
-    return rpc_status.to_status(status_pb2.Status(code=code, message=str(error), details=packed))
+    message = str(error)[:MESSAGE_MAX_CHARS]
+    return rpc_status.to_status(status_pb2.Status(code=code, message=message, details=packed))
+
+
+def _within_budget(items: Sequence[T], size: Callable[[T], int]) -> tuple[list[T], int]:
+    """The leading items whose sizes fit the details budget, and how many were left out."""
+    kept: list[T] = []
+    used = 0
+    for item in items:
+        used += size(item)
+        if used > DETAILS_BUDGET_BYTES:
+            break
+        kept.append(item)
+    return kept, len(items) - len(kept)
 
 
 def _code_and_details(error: DomainError) -> tuple[int, list[Message]]:
     if isinstance(error, InvalidArgument):
+        violations, omitted = _within_budget(error.violations, lambda v: len(v.field) + len(v.description) + 8)
         bad_request = error_details_pb2.BadRequest(
             field_violations=[
                 error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
-                for v in error.violations
+                for v in violations
             ]
         )
+        if omitted:
+            bad_request.field_violations.add(field="...", description=f"and {omitted} more violations")
         return code_pb2.INVALID_ARGUMENT, [bad_request]
     if isinstance(error, NotFound):
-        return code_pb2.NOT_FOUND, [
-            error_details_pb2.ResourceInfo(resource_type=error.resource_type, resource_name=missing)
-            for missing in error.ids
+        missing, omitted = _within_budget(error.ids, lambda name: len(name) + len(error.resource_type) + 8)
+        infos = [
+            error_details_pb2.ResourceInfo(resource_type=error.resource_type, resource_name=name) for name in missing
         ]
+        if omitted:
+            infos.append(
+                error_details_pb2.ResourceInfo(resource_type=error.resource_type, description=f"and {omitted} more")
+            )
+        return code_pb2.NOT_FOUND, infos
     if isinstance(error, FailedPrecondition):
+        refused, omitted = _within_budget(
+            error.refused, lambda r: len(r.incident_id) + len(r.state) + len(r.reason) + 10
+        )
         failure = error_details_pb2.PreconditionFailure(
             violations=[
                 error_details_pb2.PreconditionFailure.Violation(
-                    type=refused.state,
-                    subject=refused.incident_id,
-                    description=f"cannot {error.action}: {refused.reason}",
+                    type=r.state, subject=r.incident_id, description=r.reason
                 )
-                for refused in error.refused
+                for r in refused
             ]
         )
+        if omitted:
+            failure.violations.add(type="...", description=f"and {omitted} more incidents refused")
         return code_pb2.FAILED_PRECONDITION, [failure]
     if isinstance(error, PermissionDenied):
         info = error_details_pb2.ErrorInfo(

@@ -46,9 +46,7 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
         self._operations = operations
         self._page_tokens = page_tokens
 
-    def GetIncident(
-        self, request: svc.GetIncidentRequest, context: grpc.ServicerContext
-    ) -> svc.GetIncidentResponse:
+    def GetIncident(self, request: svc.GetIncidentRequest, context: grpc.ServicerContext) -> svc.GetIncidentResponse:
         out: list[FieldViolation] = []
         incident_id = convert.required_id("id", request.id, request.HasField("id"), out)
         convert.check_violations(out)
@@ -74,8 +72,10 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
         self, request: svc.ListIncidentsRequest, context: grpc.ServicerContext
     ) -> svc.ListIncidentsResponse:
         caller = current_caller()
-        incident_filter = convert.incident_filter_from_wire(request.filter)
-        order = convert.order_from_wire(request.order_bys)
+        incident_filter, order = convert.decode_together(
+            lambda: convert.incident_filter_from_wire(request.filter),
+            lambda: convert.order_from_wire(request.order_bys),
+        )
         fingerprint = request_fingerprint(
             caller.team_id,
             b"ListIncidents",
@@ -104,16 +104,16 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
     def _next_token(self, page: Page[Any], fingerprint: str, page_request: PageRequest) -> str:
         if page.next_after is None or page_request.as_of is None:
             return ""
-        return self._page_tokens.encode(
-            fingerprint, ResumePoint(page.next_after, page_request.as_of, page.total_size)
-        )
+        return self._page_tokens.encode(fingerprint, ResumePoint(page.next_after, page_request.as_of, page.total_size))
 
     def ListIncidentAggregations(
         self, request: svc.ListIncidentAggregationsRequest, context: grpc.ServicerContext
     ) -> svc.ListIncidentAggregationsResponse:
         caller = current_caller()
-        incident_filter = convert.incident_filter_from_wire(request.filter)
-        group_keys = convert.group_keys_from_wire(request.group_bys)
+        incident_filter, group_keys = convert.decode_together(
+            lambda: convert.incident_filter_from_wire(request.filter),
+            lambda: convert.group_keys_from_wire(request.group_bys),
+        )
         fingerprint = request_fingerprint(
             caller.team_id,
             b"ListIncidentAggregations",
@@ -145,9 +145,7 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
         caller = current_caller()
         event_filter = convert.event_filter_from_wire(request.filter)
         if request.order_by.direction not in convert.DIRECTIONS:
-            raise InvalidArgument.single(
-                "order_by.direction", f"unknown direction {request.order_by.direction}"
-            )
+            raise InvalidArgument.single("order_by.direction", f"unknown direction {request.order_by.direction}")
         if request.order_by.field != pb.INCIDENT_EVENT_ORDER_BY_FIELD_TYPE_TIMESTAMP_OR_UNSPECIFIED:
             raise InvalidArgument.single("order_by.field", "events are ordered by timestamp")
         # Newest first unless ASC is asked for.
@@ -190,9 +188,7 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
         self, request: svc.GetIncidentEventsRequest, context: grpc.ServicerContext
     ) -> svc.GetIncidentEventsResponse:
         out: list[FieldViolation] = []
-        incident_id = convert.required_id(
-            "incident_id", request.incident_id, request.HasField("incident_id"), out
-        )
+        incident_id = convert.required_id("incident_id", request.incident_id, request.HasField("incident_id"), out)
         convert.check_violations(out)
         events = self._operations.incident_events(current_caller().team_id, incident_id)
         return svc.GetIncidentEventsResponse(incident_events=convert.events_to_wire(events))
@@ -254,9 +250,7 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
         incident_id = self._incident_id_for_event(request)
         view = self._operations.get_incident(current_caller().team_id, incident_id)
         now = self._operations.now()
-        return svc.GetIncidentByEventIdResponse(
-            incident=convert.incident_to_wire(view.incident, now, view.events)
-        )
+        return svc.GetIncidentByEventIdResponse(incident=convert.incident_to_wire(view.incident, now, view.events))
 
     def AcknowledgeIncidentByEventId(
         self, request: svc.AcknowledgeIncidentByEventIdRequest, context: grpc.ServicerContext
@@ -274,22 +268,17 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
         incident_id = self._incident_id_for_event(request)
         caller = current_caller()
         [incident] = self._operations.resolve(caller.team_id, caller.principal, [incident_id])
-        return svc.ResolveIncidentByEventIdResponse(
-            incident=convert.incident_to_wire(incident, self._operations.now())
-        )
+        return svc.ResolveIncidentByEventIdResponse(incident=convert.incident_to_wire(incident, self._operations.now()))
 
     def GetIncidentUsingCorrelationKey(
         self, request: svc.GetIncidentUsingCorrelationKeyRequest, context: grpc.ServicerContext
     ) -> svc.GetIncidentUsingCorrelationKeyResponse:
         out: list[FieldViolation] = []
-        key = convert.required_id(
-            "correlation_key", request.correlation_key, request.HasField("correlation_key"), out
-        )
+        key = convert.required_id("correlation_key", request.correlation_key, request.HasField("correlation_key"), out)
         moment = self._operations.now()
         if request.HasField("incident_point_in_time"):
             moment = (
-                convert.timestamp_from_wire("incident_point_in_time", request.incident_point_in_time, out)
-                or moment
+                convert.timestamp_from_wire("incident_point_in_time", request.incident_point_in_time, out) or moment
             )
         convert.check_violations(out)
         view = self._operations.incident_by_correlation_key(current_caller().team_id, key, moment)
@@ -303,9 +292,7 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
     ) -> svc.DeleteIncidentsResponse:
         ids = _batch_ids(request.incident_ids)
         deleted = self._operations.delete_incidents(current_caller().team_id, ids)
-        return svc.DeleteIncidentsResponse(
-            deleted_ids=[StringValue(value=incident_id) for incident_id in deleted]
-        )
+        return svc.DeleteIncidentsResponse(deleted_ids=[StringValue(value=incident_id) for incident_id in deleted])
 
 
 class AlertIngestionServicer(api_grpc.AlertIngestionServiceServicer):
@@ -347,9 +334,7 @@ class IncidentManagementServicer(api_grpc.IncidentManagementServiceServicer):
             name=request.name,
             description=request.description,
             severity=convert.severity_from_wire("severity", request.severity, out, allow_unset=True),
-            contextual_labels=convert.label_map_from_wire(
-                "contextual_labels", request.contextual_labels, out
-            ),
+            contextual_labels=convert.label_map_from_wire("contextual_labels", request.contextual_labels, out),
             display_labels=convert.label_map_from_wire("display_labels", request.display_labels, out),
             meta_labels=convert.meta_labels_from_wire("meta_labels", request.meta_labels, out),
             application_name=request.application_name,

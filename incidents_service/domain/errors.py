@@ -9,6 +9,17 @@ class DomainError(Exception):
     """Base of every error the service reports to a client on purpose."""
 
 
+# Messages name this many items and count the rest: a status travels in gRPC trailers, which clients
+# cap at 8 KiB, and a batch can hold 1000 ids of up to 1024 characters.
+NAMED_IN_MESSAGE = 10
+
+
+def name_some(items: list[str]) -> str:
+    named = ", ".join(item[:128] for item in items[:NAMED_IN_MESSAGE])
+    rest = len(items) - NAMED_IN_MESSAGE
+    return f"{named} and {rest} more" if rest > 0 else named
+
+
 @dataclass(frozen=True)
 class FieldViolation:
     field: str
@@ -20,7 +31,7 @@ class InvalidArgument(DomainError):
 
     def __init__(self, violations: list[FieldViolation]) -> None:
         self.violations = violations
-        super().__init__("; ".join(f"{v.field}: {v.description}" for v in violations))
+        super().__init__(name_some([f"{v.field}: {v.description}" for v in violations]))
 
     @classmethod
     def single(cls, field: str, description: str) -> InvalidArgument:
@@ -33,7 +44,7 @@ class NotFound(DomainError):
     def __init__(self, resource_type: str, ids: list[str]) -> None:
         self.resource_type = resource_type
         self.ids = ids
-        super().__init__(f"{resource_type} not found: {', '.join(ids)}")
+        super().__init__(f"{len(ids)} {resource_type} id(s) not found: {name_some(ids)}")
 
 
 @dataclass(frozen=True)
@@ -49,8 +60,8 @@ class FailedPrecondition(DomainError):
     def __init__(self, action: str, refused: list[RefusedTransition]) -> None:
         self.action = action
         self.refused = refused
-        names = ", ".join(f"{r.incident_id} ({r.state})" for r in refused)
-        super().__init__(f"cannot {action}: {names}")
+        names = name_some([f"{r.incident_id} ({r.state})" for r in refused])
+        super().__init__(f"cannot {action} {len(refused)} incident(s): {names}")
 
 
 class PermissionDenied(DomainError):

@@ -38,9 +38,7 @@ def check_label_map(field: str, labels: Mapping[str, str], out: list[FieldViolat
     check_label_pairs(field, labels.items(), len(labels), out)
 
 
-def check_label_pairs(
-    field: str, pairs: Iterable[tuple[str, str]], count: int, out: list[FieldViolation]
-) -> None:
+def check_label_pairs(field: str, pairs: Iterable[tuple[str, str]], count: int, out: list[FieldViolation]) -> None:
     if count > MAX_LABELS_PER_KIND:
         out.append(FieldViolation(field, f"more than the limit of {MAX_LABELS_PER_KIND} labels"))
     for key, value in pairs:

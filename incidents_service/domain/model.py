@@ -411,9 +411,7 @@ class Incident:
         # Re-assigning to the same person still records who assigned it: the one assignment is replaced.
         self.assigned_to = assignee
         self.assigned_by = actor
-        self._record(
-            EventType.ASSIGN, now, Originator.user(actor), {"assigned_to": assignee, "assigned_by": actor}
-        )
+        self._record(EventType.ASSIGN, now, Originator.user(actor), {"assigned_to": assignee, "assigned_by": actor})
         return True
 
     def unassign(self, actor: str, now: datetime) -> bool:
@@ -502,9 +500,7 @@ def _set_name_labels(incident: Incident) -> None:
     """
     incident.display_labels.update(_name_labels(incident))
     violations = [
-        FieldViolation(
-            kind, f"the incident would have {count} {kind}, over the limit of {MAX_LABELS_PER_KIND}"
-        )
+        FieldViolation(kind, f"the incident would have {count} {kind}, over the limit of {MAX_LABELS_PER_KIND}")
         for kind, count in (
             ("contextual_labels", len(incident.contextual_labels)),
             ("display_labels", len(incident.display_labels)),

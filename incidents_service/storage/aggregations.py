@@ -195,9 +195,7 @@ def _meta_label_counts(
     connection: Connection, query: IncidentQuery, conditions: list[ColumnElement[bool]]
 ) -> list[tuple[tuple[str, str], int]]:
     element, key, value = query.exploded_meta_labels(query.source.meta_labels)
-    per_key = _top_values_per_key(
-        connection, query.source.table.join(element, true()), conditions, key, value
-    )
+    per_key = _top_values_per_key(connection, query.source.table.join(element, true()), conditions, key, value)
     pairs = [((k, v), n) for k, values in per_key.items() for v, n in values]
     return sorted(pairs, key=lambda pair: (-pair[1], pair[0]))
 

@@ -89,9 +89,7 @@ EVENT_SNAPSHOTS = QuerySource(
 
 
 class IncidentQuery:
-    def __init__(
-        self, dialect_name: str, team_id: str, now: datetime, source: QuerySource = INCIDENTS
-    ) -> None:
+    def __init__(self, dialect_name: str, team_id: str, now: datetime, source: QuerySource = INCIDENTS) -> None:
         self._postgres = dialect_name == "postgresql"
         self._team_id = team_id
         self._now = now
@@ -178,7 +176,12 @@ class IncidentQuery:
         )
 
     def _label_value(self, column: Any, key: str) -> ColumnElement[str]:
-        return column[key].as_string()
+        """The value of label `key`, NULL when the incident lacks it."""
+        if self._postgres:
+            return column.op("->>", return_type=String())(literal(key, String()))
+        # A JSON path cannot quote every key ('"' and '\\' break it), so look the key up as a row.
+        label = func.json_each(column).table_valued("key", "value").alias("label_lookup")
+        return select(label.c.value).where(label.c.key == key).scalar_subquery()
 
     def _label_in(self, column: Any, key: str, values: frozenset[str]) -> ColumnElement[bool]:
         if self._postgres:
@@ -188,16 +191,16 @@ class IncidentQuery:
 
     def _has_meta_label(self, key: str, value: str | None) -> ColumnElement[bool]:
         column: Any = self.source.meta_labels
-        if self._postgres:
-            if value is not None:
-                return _contains(column, [[key, value]])
-            element = func.jsonb_array_elements(column).table_valued("value").alias("meta_label")
-            return exists(select(literal(1)).select_from(element).where(element.c.value.op("->>")(0) == key))
-        element = func.json_each(column).table_valued("value").alias("meta_label")
-        pair_matches = [func.json_extract(element.c.value, "$[0]") == key]
+        element, element_key, element_value = self.exploded_meta_labels(column)
+        pair_matches = [element_key == key]
         if value is not None:
-            pair_matches.append(func.json_extract(element.c.value, "$[1]") == value)
-        return exists(select(literal(1)).select_from(element).where(*pair_matches))
+            pair_matches.append(element_value == value)
+        exact = exists(select(literal(1)).select_from(element).where(*pair_matches))
+        if self._postgres and value is not None:
+            # Containment lets the GIN index narrow the rows, but it ignores order inside the pair
+            # ([["env","prod"]] contains [["prod","env"]]), so the exact check stays.
+            return and_(_contains(column, [[key, value]]), exact)
+        return exact
 
     def _search(self, field: SearchField, label_key: str | None, text: str) -> ColumnElement[bool]:
         c = incidents.c
@@ -231,9 +234,7 @@ class IncidentQuery:
         if field is SortField.CLOSED_AT:
             return func.coalesce(c.closed_at, literal(FAR_FUTURE, UTCDateTime()), type_=UTCDateTime())
         if field is SortField.LAST_STATE_UPDATE_TIME:
-            return func.coalesce(
-                c.last_state_update_time, literal(FAR_FUTURE, UTCDateTime()), type_=UTCDateTime()
-            )
+            return func.coalesce(c.last_state_update_time, literal(FAR_FUTURE, UTCDateTime()), type_=UTCDateTime())
         if field is SortField.STATE:
             return case(*[(c.state == s.value, rank) for s, rank in _STATE_ORDER.items()], else_=0)
         if field is SortField.STATUS:
@@ -259,8 +260,7 @@ class IncidentQuery:
 
     def order_by(self, order: Sequence[SortKey]) -> list[ColumnElement[Any]]:
         return [
-            self.sort_expression(key).desc() if key.descending else self.sort_expression(key).asc()
-            for key in order
+            self.sort_expression(key).desc() if key.descending else self.sort_expression(key).asc() for key in order
         ]
 
     def after(
@@ -283,11 +283,7 @@ class IncidentQuery:
         alternatives: list[ColumnElement[bool]] = []
         for depth, key in enumerate(order):
             equal_prefix = [expressions[i] == position[i] for i in range(depth)]
-            beyond = (
-                expressions[depth] < position[depth]
-                if key.descending
-                else expressions[depth] > position[depth]
-            )
+            beyond = expressions[depth] < position[depth] if key.descending else expressions[depth] > position[depth]
             alternatives.append(and_(*equal_prefix, beyond))
         first = expressions[0] <= position[0] if order[0].descending else expressions[0] >= position[0]
         return and_(first, or_(*alternatives))

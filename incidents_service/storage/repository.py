@@ -146,9 +146,11 @@ class IncidentRepository:
     ) -> Page[Incident]:
         query = IncidentQuery(self._connection.dialect.name, self._team_id, page.as_of or now)
         conditions = query.conditions(incident_filter)
-        total = self._connection.execute(
-            select(func.count()).select_from(incidents).where(*conditions)
-        ).scalar_one()
+        total = page.known_total
+        if total is None:
+            total = self._connection.execute(
+                select(func.count()).select_from(incidents).where(*conditions)
+            ).scalar_one()
         positions = [query.sort_expression(key).label(f"sort_{index}") for index, key in enumerate(order)]
         statement = select(incidents, *positions).where(*conditions)
         if page.after is not None:
@@ -210,9 +212,7 @@ class IncidentRepository:
 
     def count_events(self, event_filter: EventFilter, limit: int, now: datetime) -> int:
         """How many events match, counting no further than `limit` + 1."""
-        capped = (
-            select(incident_events.c.seq).where(*self._event_conditions(event_filter, now)).limit(limit + 1)
-        )
+        capped = select(incident_events.c.seq).where(*self._event_conditions(event_filter, now)).limit(limit + 1)
         return int(self._connection.execute(select(func.count()).select_from(capped.subquery())).scalar_one())
 
     def event_filter_values(self, event_filter: EventFilter, now: datetime) -> FilterValues:
@@ -226,13 +226,17 @@ class IncidentRepository:
     # ---- events --------------------------------------------------------------------------------
 
     def events_of(self, incident_id: str, newest: int | None = None) -> list[IncidentEvent]:
-        """The incident's events oldest first; with `newest`, only the newest that many."""
+        """The incident's log, oldest first; with `newest`, only the newest that many.
+
+        The log is in the order events were applied (a late alert event keeps its own timestamp but
+        comes where it was recorded), so replaying it always reproduces the incident.
+        """
         e = incident_events.c
         statement = select(incident_events).where(e.team_id == self._team_id, e.incident_id == incident_id)
         if newest is None:
-            statement = statement.order_by(e.timestamp, e.seq)
+            statement = statement.order_by(e.seq)
             return [_event_from_row(row) for row in self._connection.execute(statement)]
-        statement = statement.order_by(e.timestamp.desc(), e.seq.desc()).limit(newest)
+        statement = statement.order_by(e.seq.desc()).limit(newest)
         return [_event_from_row(row) for row in reversed(self._connection.execute(statement).all())]
 
     def events_of_many(self, incident_ids: Sequence[str], newest: int) -> dict[str, list[IncidentEvent]]:
@@ -240,21 +244,11 @@ class IncidentRepository:
         e = incident_events.c
         found: dict[str, list[IncidentEvent]] = {incident_id: [] for incident_id in incident_ids}
         for chunk in _chunks(list(dict.fromkeys(incident_ids))):
-            position = (
-                func.row_number()
-                .over(partition_by=e.incident_id, order_by=(e.timestamp.desc(), e.seq.desc()))
-                .label("position")
-            )
+            position = func.row_number().over(partition_by=e.incident_id, order_by=e.seq.desc()).label("position")
             ranked = (
-                select(incident_events, position)
-                .where(e.team_id == self._team_id, e.incident_id.in_(chunk))
-                .subquery()
+                select(incident_events, position).where(e.team_id == self._team_id, e.incident_id.in_(chunk)).subquery()
             )
-            statement = (
-                select(ranked)
-                .where(ranked.c.position <= newest)
-                .order_by(ranked.c.incident_id, ranked.c.timestamp, ranked.c.seq)
-            )
+            statement = select(ranked).where(ranked.c.position <= newest).order_by(ranked.c.incident_id, ranked.c.seq)
             for row in self._connection.execute(statement):
                 found[row.incident_id].append(_event_from_row(row))
         return found

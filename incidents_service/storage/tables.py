@@ -179,12 +179,7 @@ Index(
     incident_events.c.cx_event_key,
     unique=True,
 )
-Index(
-    "ix_incident_events_incident_timestamp",
-    incident_events.c.incident_id,
-    incident_events.c.timestamp,
-    incident_events.c.seq,
-)
+Index("ix_incident_events_incident_seq", incident_events.c.incident_id, incident_events.c.seq)
 Index(
     "ix_incident_events_team_timestamp",
     incident_events.c.team_id,

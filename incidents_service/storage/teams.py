@@ -78,9 +78,7 @@ class AccessRepository:
 
     def revoke_api_key(self, key_id: str, at: datetime) -> bool:
         result = self._connection.execute(
-            update(api_keys)
-            .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
-            .values(revoked_at=at)
+            update(api_keys).where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None)).values(revoked_at=at)
         )
         return result.rowcount == 1
 

@@ -82,15 +82,11 @@ def upgrade() -> None:
     with op.batch_alter_table("incidents", schema=None) as batch_op:
         batch_op.create_index("ix_incidents_team_closed", ["team_id", "closed_at"], unique=False)
         batch_op.create_index("ix_incidents_team_created", ["team_id", "created_at", "id"], unique=False)
-        batch_op.create_index(
-            "ix_incidents_team_last_update", ["team_id", "last_state_update_time"], unique=False
-        )
+        batch_op.create_index("ix_incidents_team_last_update", ["team_id", "last_state_update_time"], unique=False)
         batch_op.create_index(
             "ix_incidents_team_severity_created", ["team_id", "severity", "created_at", "id"], unique=False
         )
-        batch_op.create_index(
-            "ix_incidents_team_state_created", ["team_id", "state", "created_at"], unique=False
-        )
+        batch_op.create_index("ix_incidents_team_state_created", ["team_id", "state", "created_at"], unique=False)
         batch_op.create_index(
             "ix_incidents_team_status_created", ["team_id", "status", "created_at", "id"], unique=False
         )
@@ -104,9 +100,7 @@ def upgrade() -> None:
 
     op.create_table(
         "incident_events",
-        sa.Column(
-            "seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("team_id", sa.String(length=36), nullable=False),
         sa.Column("incident_id", sa.String(length=36), nullable=False),
@@ -135,15 +129,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("id", name=op.f("uq_incident_events_id")),
     )
     with op.batch_alter_table("incident_events", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_incident_events_incident_timestamp", ["incident_id", "timestamp", "seq"], unique=False
-        )
-        batch_op.create_index(
-            "ix_incident_events_team_timestamp", ["team_id", "timestamp", "seq"], unique=False
-        )
-        batch_op.create_index(
-            "uq_incident_events_team_cx_event_key", ["team_id", "cx_event_key"], unique=True
-        )
+        batch_op.create_index("ix_incident_events_incident_seq", ["incident_id", "seq"], unique=False)
+        batch_op.create_index("ix_incident_events_team_timestamp", ["team_id", "timestamp", "seq"], unique=False)
+        batch_op.create_index("uq_incident_events_team_cx_event_key", ["team_id", "cx_event_key"], unique=True)
 
     if op.get_bind().dialect.name == "postgresql":
         for column in ("contextual_labels", "display_labels", "meta_labels"):
@@ -158,7 +146,7 @@ def downgrade() -> None:
     with op.batch_alter_table("incident_events", schema=None) as batch_op:
         batch_op.drop_index("uq_incident_events_team_cx_event_key")
         batch_op.drop_index("ix_incident_events_team_timestamp")
-        batch_op.drop_index("ix_incident_events_incident_timestamp")
+        batch_op.drop_index("ix_incident_events_incident_seq")
 
     op.drop_table("incident_events")
     with op.batch_alter_table("incidents", schema=None) as batch_op:
