@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import grpc
 from com.coralogixapis.incidents.v1 import incident_pb2 as pb
 from com.coralogixapis.incidents.v1 import incidents_service_pb2 as svc
 from google.protobuf.timestamp_pb2 import Timestamp
 from google.protobuf.wrappers_pb2 import StringValue
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
 
 TRIGGERED = pb.UPSERT_INCIDENT_STATE_TYPE_TRIGGERED
@@ -60,3 +63,24 @@ def list_request(page_size: int = 0, page_token: str = "", **filter_fields: Any)
     if page_token:
         request.pagination.page_token.value = page_token
     return request
+
+
+# ---- reading errors ----------------------------------------------------------------------------
+
+
+def status_details(error: grpc.RpcError, message_type: Any) -> list[Any]:
+    """The google.rpc details of one type carried by a failed call."""
+    status = rpc_status.from_call(error)
+    assert status is not None, "no google.rpc.Status in the trailers"
+    found = []
+    for detail in status.details:
+        if detail.Is(message_type.DESCRIPTOR):
+            message = message_type()
+            detail.Unpack(message)
+            found.append(message)
+    return found
+
+
+def violated_fields(error: grpc.RpcError) -> list[str]:
+    """The fields a BadRequest detail names."""
+    return [v.field for bad in status_details(error, error_details_pb2.BadRequest) for v in bad.field_violations]

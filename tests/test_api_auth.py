@@ -17,12 +17,11 @@ from google.protobuf import descriptor_pb2
 from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
-from grpc_status import rpc_status
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
 from incidents_service_api.v1 import incidents_service_api_pb2_grpc as api_grpc
 
 from incidents_service import auth
-from tests.builders import alert, get, list_request, report, sv, svs
+from tests.builders import alert, get, list_request, report, status_details, sv, svs
 
 INCIDENTS_SERVICE = "com.coralogixapis.incidents.v1.IncidentsService"
 INGESTION_SERVICE = "incidents_service.v1.AlertIngestionService"
@@ -92,18 +91,6 @@ def _rpc_error(call: Callable[[], Any], code: grpc.StatusCode) -> grpc.RpcError:
         call()
     assert info.value.code() == code, info.value.details()
     return info.value
-
-
-def _details(error: grpc.RpcError, message_type) -> list[Any]:
-    status = rpc_status.from_call(error)
-    assert status is not None, "no google.rpc.Status in the trailers"
-    found = []
-    for detail in status.details:
-        if detail.Is(message_type.DESCRIPTOR):
-            message = message_type()
-            detail.Unpack(message)
-            found.append(message)
-    return found
 
 
 def _bearer(api_key: str) -> tuple[tuple[str, str], ...]:
@@ -203,7 +190,7 @@ def test_key_without_the_rpcs_permission_is_denied_naming_it(server, client, tea
     )
 
     assert rpc.permission in error.details()
-    [info] = _details(error, error_details_pb2.ErrorInfo)
+    [info] = status_details(error, error_details_pb2.ErrorInfo)
     assert dict(info.metadata) == {"permission": rpc.permission}
 
 
@@ -237,7 +224,7 @@ def _not_found_shape(error: grpc.RpcError, incident_id: str) -> tuple[str, list[
     message = (error.details() or "").replace(incident_id, "<id>")
     resources = [
         (info.resource_type, info.resource_name.replace(incident_id, "<id>"))
-        for info in _details(error, error_details_pb2.ResourceInfo)
+        for info in status_details(error, error_details_pb2.ResourceInfo)
     ]
     return message, resources
 

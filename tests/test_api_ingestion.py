@@ -8,11 +8,9 @@ import grpc
 import pytest
 from com.coralogixapis.incidents.v1 import incident_pb2 as pb
 from com.coralogixapis.incidents.v1 import incidents_service_pb2 as svc
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
 
-from tests.builders import RESOLVED, alert, get, list_request, report, sv, svs
+from tests.builders import RESOLVED, alert, get, list_request, report, sv, svs, violated_fields
 
 CREATED = api.AlertEventResult.CREATED
 UPDATED = api.AlertEventResult.UPDATED
@@ -62,18 +60,6 @@ def _invalid_argument(client, *events: api.AlertEvent) -> grpc.RpcError:
         client.ingestion.ReportAlertEvents(report(*events))
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT, info.value.details()
     return info.value
-
-
-def _violated_fields(error: grpc.RpcError) -> list[str]:
-    status = rpc_status.from_call(error)
-    assert status is not None, "no google.rpc.Status in the trailers"
-    fields = []
-    for detail in status.details:
-        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-            bad_request = error_details_pb2.BadRequest()
-            detail.Unpack(bad_request)
-            fields.extend(violation.field for violation in bad_request.field_violations)
-    return fields
 
 
 # ---- correlation and lifecycle -----------------------------------------------------------------
@@ -403,7 +389,7 @@ def test_invalid_event_fails_whole_call_naming_its_field(client, case):
     error = _invalid_argument(client, valid_before, _bad_event(case), valid_after)
 
     expected = f"events[1].{INVALID_EVENT_CASES[case]}"
-    fields = _violated_fields(error)
+    fields = violated_fields(error)
     assert fields, "INVALID_ARGUMENT without a BadRequest field violation"
     assert all(field.startswith(expected) for field in fields), fields
 
@@ -425,7 +411,7 @@ def test_invalid_event_applies_none_of_the_valid_events_in_the_call(client, case
 def test_every_invalid_event_of_a_call_is_named(client):
     error = _invalid_argument(client, alert("", "e0"), alert("ok", "e1"), alert("k2", ""))
 
-    fields = _violated_fields(error)
+    fields = violated_fields(error)
     assert "events[0].correlation_key" in fields
     assert "events[2].cx_event_key" in fields
     assert not any(field.startswith("events[1]") for field in fields)
@@ -460,7 +446,7 @@ def test_more_than_1000_events_is_invalid_argument_naming_the_limit(client):
     error = _invalid_argument(client, *events)
 
     assert "1000" in error.details()
-    assert "events" in _violated_fields(error)
+    assert "events" in violated_fields(error)
     assert _total(client) == 0
 
 
@@ -475,7 +461,7 @@ def test_1000_events_are_accepted(client):
 def test_empty_events_list_is_invalid_argument(client):
     error = _invalid_argument(client)
 
-    assert "events" in _violated_fields(error)
+    assert "events" in violated_fields(error)
 
 
 def test_is_muted_follows_the_latest_alert_event(client):
@@ -531,7 +517,7 @@ def test_merge_that_would_exceed_256_labels_per_incident_is_invalid_argument(cli
 
     error = _invalid_argument(client, alert("k", "e2", **second_labels))
 
-    assert any(field.startswith(f"events[0].{kind}") for field in _violated_fields(error))
+    assert any(field.startswith(f"events[0].{kind}") for field in violated_fields(error))
     assert _labels_of_kind(_incident(client, first.incident_id), kind) == 200
 
 

@@ -19,7 +19,6 @@ from com.coralogixapis.incidents.v1 import incident_pb2 as pb
 from com.coralogixapis.incidents.v1 import incidents_service_pb2 as svc
 from google.protobuf.field_mask_pb2 import FieldMask
 from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
 
 from incidents_service.api import convert
@@ -27,7 +26,7 @@ from incidents_service.auth import Authenticator
 from incidents_service.domain.model import EventType, IncidentEvent, OriginatorType
 from incidents_service.operations import IncidentOperations
 from incidents_service.storage.unit_of_work import UnitOfWork
-from tests.builders import RESOLVED, alert, get, report, sv, svs, ts
+from tests.builders import RESOLVED, alert, get, report, status_details, sv, svs, ts
 
 OPEN = pb.INCIDENT_EVENT_TYPE_OPEN
 UPSERT_STATE = pb.INCIDENT_EVENT_TYPE_UPSERT_STATE
@@ -183,30 +182,18 @@ def _error(call: Callable[[], Any], code: grpc.StatusCode) -> grpc.RpcError:
     return info.value
 
 
-def _details(error: grpc.RpcError, message_type) -> list[Any]:
-    status = rpc_status.from_call(error)
-    assert status is not None, "no google.rpc.Status in the trailers"
-    found = []
-    for detail in status.details:
-        if detail.Is(message_type.DESCRIPTOR):
-            message = message_type()
-            detail.Unpack(message)
-            found.append(message)
-    return found
-
-
 def _missing(error: grpc.RpcError) -> list[str]:
-    return [info.resource_name for info in _details(error, error_details_pb2.ResourceInfo)]
+    return [info.resource_name for info in status_details(error, error_details_pb2.ResourceInfo)]
 
 
 def _refused(error: grpc.RpcError) -> dict[str, str]:
-    [failure] = _details(error, error_details_pb2.PreconditionFailure)
+    [failure] = status_details(error, error_details_pb2.PreconditionFailure)
     return {violation.subject: violation.type for violation in failure.violations}
 
 
 def _bad_fields(error: grpc.RpcError) -> set[str]:
     fields = set()
-    for bad_request in _details(error, error_details_pb2.BadRequest):
+    for bad_request in status_details(error, error_details_pb2.BadRequest):
         fields.update(violation.field for violation in bad_request.field_violations)
     return fields
 
@@ -1052,7 +1039,7 @@ def test_batch_with_unknown_ids_is_not_found_naming_exactly_them_and_changes_not
     )
 
     assert sorted(_missing(error)) == sorted(unknown)
-    assert {info.resource_type for info in _details(error, error_details_pb2.ResourceInfo)} == {"incident"}
+    assert {info.resource_type for info in status_details(error, error_details_pb2.ResourceInfo)} == {"incident"}
     assert _frozen(client, known) == before
 
 
@@ -1201,7 +1188,7 @@ def test_batch_of_1000_unknown_ids_is_not_found_naming_them_within_the_trailer_l
 
     error = _error(lambda: acknowledge(client, *unknown), grpc.StatusCode.NOT_FOUND)
 
-    infos = _details(error, error_details_pb2.ResourceInfo)
+    infos = status_details(error, error_details_pb2.ResourceInfo)
     named = [info.resource_name for info in infos if info.resource_name]
     [rest] = [info.description for info in infos if not info.resource_name]
     assert len(named) >= 20 and set(named) <= set(unknown)
@@ -1217,7 +1204,7 @@ def test_batch_of_many_refused_ids_is_failed_precondition_naming_them_within_the
 
     error = _error(lambda: acknowledge(client, *ids), grpc.StatusCode.FAILED_PRECONDITION)
 
-    [failure] = _details(error, error_details_pb2.PreconditionFailure)
+    [failure] = status_details(error, error_details_pb2.PreconditionFailure)
     named = {v.subject: v.type for v in failure.violations if v.subject}
     [rest] = [v.description for v in failure.violations if not v.subject]
     assert len(named) >= 20 and set(named) <= set(ids)

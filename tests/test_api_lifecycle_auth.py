@@ -17,11 +17,10 @@ from com.coralogixapis.incidents.v1 import incident_pb2 as pb
 from com.coralogixapis.incidents.v1 import incidents_service_pb2 as svc
 from google.protobuf.field_mask_pb2 import FieldMask
 from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
 
 from incidents_service import auth
-from tests.builders import alert, get, report, sv, svs
+from tests.builders import alert, get, report, status_details, sv, svs
 
 
 @dataclass(frozen=True)
@@ -171,24 +170,12 @@ def _error(call: Callable[[], Any], code: grpc.StatusCode) -> grpc.RpcError:
     return info.value
 
 
-def _details(error: grpc.RpcError, message_type) -> list[Any]:
-    status = rpc_status.from_call(error)
-    assert status is not None, "no google.rpc.Status in the trailers"
-    found = []
-    for detail in status.details:
-        if detail.Is(message_type.DESCRIPTOR):
-            message = message_type()
-            detail.Unpack(message)
-            found.append(message)
-    return found
-
-
 def _not_found_shape(error: grpc.RpcError, name: str) -> tuple[str, list[tuple[str, str]]]:
     """The NOT_FOUND answer with the name itself blanked out, to compare two answers."""
     message = (error.details() or "").replace(name, "<name>")
     resources = [
         (info.resource_type, info.resource_name.replace(name, "<name>"))
-        for info in _details(error, error_details_pb2.ResourceInfo)
+        for info in status_details(error, error_details_pb2.ResourceInfo)
     ]
     return message, resources
 
@@ -212,7 +199,7 @@ def test_key_without_the_rpcs_permission_is_denied_naming_it_and_nothing_changes
     error = _error(lambda: rpc.call(lacking, target), grpc.StatusCode.PERMISSION_DENIED)
 
     assert rpc.permission in (error.details() or "")
-    [info] = _details(error, error_details_pb2.ErrorInfo)
+    [info] = status_details(error, error_details_pb2.ErrorInfo)
     assert info.reason == "MISSING_PERMISSION"
     assert dict(info.metadata) == {"permission": rpc.permission}
     assert _frozen(client, target.incident_id) == before
@@ -269,7 +256,7 @@ def test_another_teams_incident_answers_exactly_like_a_missing_one_and_is_not_ch
     via_missing = _error(lambda: rpc.call(client, missing), grpc.StatusCode.NOT_FOUND)
 
     theirs_name, missing_name = getattr(theirs, rpc.named_by), getattr(missing, rpc.named_by)
-    assert [info.resource_name for info in _details(via_theirs, error_details_pb2.ResourceInfo)] == [theirs_name]
+    assert [info.resource_name for info in status_details(via_theirs, error_details_pb2.ResourceInfo)] == [theirs_name]
     assert _not_found_shape(via_theirs, theirs_name) == _not_found_shape(via_missing, missing_name)
     assert theirs.incident_id not in (via_theirs.details() or "") or rpc.named_by == "incident_id"
     assert _frozen(other_team, theirs.incident_id) == before
@@ -309,7 +296,9 @@ def test_a_batch_naming_another_teams_incident_fails_naming_only_it_and_changes_
         grpc.StatusCode.NOT_FOUND,
     )
 
-    assert [info.resource_name for info in _details(error, error_details_pb2.ResourceInfo)] == [theirs.incident_id]
+    assert [info.resource_name for info in status_details(error, error_details_pb2.ResourceInfo)] == [
+        theirs.incident_id
+    ]
     assert _frozen(client, mine.incident_id) == before_mine
     assert _frozen(other_team, theirs.incident_id) == before_theirs
 

@@ -13,10 +13,9 @@ import pytest
 from com.coralogixapis.incidents.v1 import incident_pb2 as pb
 from com.coralogixapis.incidents.v1 import incidents_service_pb2 as svc
 from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
 
-from tests.builders import RESOLVED, alert, get, list_request, report, sv, svs
+from tests.builders import RESOLVED, alert, get, list_request, report, status_details, sv, svs, violated_fields
 
 # ---- helpers -----------------------------------------------------------------------------------
 
@@ -72,24 +71,8 @@ def _rpc_error(call, request, code: grpc.StatusCode) -> grpc.RpcError:
     return info.value
 
 
-def _details(error: grpc.RpcError, message_type):
-    status = rpc_status.from_call(error)
-    assert status is not None, "no google.rpc.Status in the trailers"
-    found = []
-    for detail in status.details:
-        if detail.Is(message_type.DESCRIPTOR):
-            message = message_type()
-            detail.Unpack(message)
-            found.append(message)
-    return found
-
-
-def _violated_fields(error: grpc.RpcError) -> list[str]:
-    return [v.field for br in _details(error, error_details_pb2.BadRequest) for v in br.field_violations]
-
-
 def _missing_resources(error: grpc.RpcError) -> list[str]:
-    return [info.resource_name for info in _details(error, error_details_pb2.ResourceInfo)]
+    return [info.resource_name for info in status_details(error, error_details_pb2.ResourceInfo)]
 
 
 def _delete(client, ids: list[str]) -> svc.DeleteIncidentsResponse:
@@ -141,7 +124,7 @@ def test_create_incident_records_administrative_open_event_by_principal(client):
 def test_create_incident_without_name_is_invalid_argument(client):
     error = _rpc_error(client.management.CreateIncident, api.CreateIncidentRequest(), grpc.StatusCode.INVALID_ARGUMENT)
 
-    assert "name" in _violated_fields(error)
+    assert "name" in violated_fields(error)
     assert client.incidents.ListIncidents(list_request()).pagination.total_size.value == 0
 
 
@@ -188,7 +171,7 @@ def test_get_unknown_incident_is_not_found_naming_it(client):
 def test_get_incident_without_id_is_invalid_argument(client):
     error = _rpc_error(client.incidents.GetIncident, svc.GetIncidentRequest(), grpc.StatusCode.INVALID_ARGUMENT)
 
-    assert "id" in _violated_fields(error)
+    assert "id" in violated_fields(error)
 
 
 def _incident_with_120_alert_events(client) -> str:
@@ -284,7 +267,7 @@ def test_batch_get_of_more_than_1000_ids_is_invalid_argument(client):
     error = _rpc_error(client.incidents.BatchGetIncident, request, grpc.StatusCode.INVALID_ARGUMENT)
 
     assert "1000" in error.details()
-    assert "ids" in _violated_fields(error)
+    assert "ids" in violated_fields(error)
 
 
 # ---- GetIncidentEvents --------------------------------------------------------------------------
@@ -426,7 +409,7 @@ def test_list_filters_combine_fields_with_and_values_with_or(client, filter_data
 def test_list_unknown_status_value_is_invalid_argument(client):
     error = _rpc_error(client.incidents.ListIncidents, list_request(status=[99]), grpc.StatusCode.INVALID_ARGUMENT)
 
-    assert any(field.startswith("filter.status") for field in _violated_fields(error))
+    assert any(field.startswith("filter.status") for field in violated_fields(error))
 
 
 # ---- ListIncidents: pagination ---------------------------------------------------------------
@@ -517,7 +500,7 @@ def test_altered_page_token_is_invalid_argument(client):
         grpc.StatusCode.INVALID_ARGUMENT,
     )
 
-    assert "pagination.page_token" in _violated_fields(error)
+    assert "pagination.page_token" in violated_fields(error)
 
 
 def test_garbage_page_token_is_invalid_argument(client):
@@ -538,7 +521,7 @@ def test_page_token_with_a_different_filter_is_invalid_argument(client):
         grpc.StatusCode.INVALID_ARGUMENT,
     )
 
-    assert "pagination.page_token" in _violated_fields(error)
+    assert "pagination.page_token" in violated_fields(error)
 
 
 def test_page_token_with_a_different_order_is_invalid_argument(client):
@@ -561,7 +544,7 @@ def test_page_token_from_another_team_is_invalid_argument(client, teams):
         grpc.StatusCode.INVALID_ARGUMENT,
     )
 
-    assert "pagination.page_token" in _violated_fields(error)
+    assert "pagination.page_token" in violated_fields(error)
 
 
 def test_page_token_works_with_the_same_filter_and_page_size_change(client):
@@ -672,7 +655,7 @@ def test_delete_of_more_than_1000_ids_is_invalid_argument(client):
     )
 
     assert "1000" in error.details()
-    assert "incident_ids" in _violated_fields(error)
+    assert "incident_ids" in violated_fields(error)
     assert _incident(client, incident_id).id.value == incident_id
 
 
@@ -696,7 +679,7 @@ def test_create_incident_name_over_1024_characters_is_invalid_argument(client):
         grpc.StatusCode.INVALID_ARGUMENT,
     )
 
-    assert "name" in _violated_fields(error)
+    assert "name" in violated_fields(error)
     assert "1024" in error.details()
 
 
