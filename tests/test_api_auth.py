@@ -69,6 +69,12 @@ RPCS = [
     ),
     Rpc("management", "CreateIncident", auth.WRITE, lambda: api.CreateIncidentRequest(name="auth test")),
     Rpc("ingestion", "ReportAlertEvents", auth.INGEST, lambda: report(alert("auth-k", f"auth-{_random_id()}"))),
+    # The query rpcs (SPEC 6) all need incidents:read.
+    Rpc("incidents", "ListIncidentAggregations", auth.READ, svc.ListIncidentAggregationsRequest),
+    Rpc("incidents", "GetFilterValues", auth.READ, svc.GetFilterValuesRequest),
+    Rpc("incidents", "ListIncidentEvents", auth.READ, svc.ListIncidentEventsRequest),
+    Rpc("incidents", "ListIncidentEventsTotalCount", auth.READ, svc.ListIncidentEventsTotalCountRequest),
+    Rpc("incidents", "ListIncidentEventsFilterValues", auth.READ, svc.ListIncidentEventsFilterValuesRequest),
 ]
 
 
