@@ -50,9 +50,13 @@ check-generated: $(STAMP)
 smoke: $(STAMP)
 	$(BIN)/python scripts/smoke.py
 
+## bench: throughput of the real rpcs beside the server's own ceiling (Health/Check), 100,000 incidents
+bench: $(STAMP)
+	$(BIN)/python -m bench.throughput
+
 ## bench-scale: query latency at 10,000 and 1,000,000 incidents on PostgreSQL, beside hand-written SQL
 bench-scale: $(STAMP)
-	$(BIN)/python bench/scale.py
+	$(BIN)/python -m bench.scale
 
 clean:
 	rm -rf $(VENV) .generated-check .pytest_cache .mypy_cache .ruff_cache

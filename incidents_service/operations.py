@@ -120,7 +120,9 @@ class IncidentOperations:
 
         def work(uow: UnitOfWork) -> list[AlertEventResult]:
             seen = uow.incidents.incidents_by_cx_event_keys([event.cx_event_key for event in events])
-            open_by_key: dict[str, Incident | None] = {}
+            open_by_key: dict[str, Incident | None] = dict(
+                uow.incidents.open_by_correlation_keys([event.correlation_key for event in events])
+            )
             created: dict[str, Incident] = {}
             changed: dict[str, Incident] = {}
             results: list[AlertEventResult] = []
@@ -128,11 +130,7 @@ class IncidentOperations:
                 if event.cx_event_key in seen:
                     results.append(AlertEventResult(AlertOutcome.DUPLICATE, seen[event.cx_event_key]))
                     continue
-                if event.correlation_key not in open_by_key:
-                    open_by_key[event.correlation_key] = uow.incidents.get_open_by_correlation_key(
-                        event.correlation_key
-                    )
-                incident = open_by_key[event.correlation_key]
+                incident = open_by_key.get(event.correlation_key)
                 if incident is None:
                     if event.state is IncidentState.RESOLVED:
                         results.append(AlertEventResult(AlertOutcome.IGNORED, None))
@@ -146,10 +144,8 @@ class IncidentOperations:
                         changed[incident.id] = incident
                 seen[event.cx_event_key] = incident.id
                 results.append(AlertEventResult(outcome, incident.id))
-            for incident in created.values():
-                uow.incidents.add(incident)
-            for incident in changed.values():
-                uow.incidents.save(incident)
+            uow.incidents.add_all(list(created.values()))
+            uow.incidents.save_all(list(changed.values()))
             return results
 
         return self._write(team_id, work)
@@ -289,10 +285,8 @@ class IncidentOperations:
             if refused:
                 raise FailedPrecondition(action.value, refused)
             now = self.now()
-            for incident_id in unique_ids:
-                incident = found[incident_id]
-                if change(incident, now):
-                    uow.incidents.save(incident)
+            changed = [found[incident_id] for incident_id in unique_ids if change(found[incident_id], now)]
+            uow.incidents.save_all(changed)
             return [found[incident_id] for incident_id in unique_ids]
 
         return self._write(team_id, work)

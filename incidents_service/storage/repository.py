@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.sql import ColumnElement
 
 from incidents_service.domain.model import (
@@ -74,16 +74,28 @@ class IncidentRepository:
                 found[row.id] = _incident_from_row(row)
         return found
 
-    def get_open_by_correlation_key(self, correlation_key: str) -> Incident | None:
-        statement = select(incidents).where(
-            incidents.c.team_id == self._team_id,
-            incidents.c.correlation_key == correlation_key,
-            incidents.c.closed_at.is_(None),
-        )
-        if self._lock_rows:
-            statement = statement.with_for_update()
-        row = self._connection.execute(statement).first()
-        return _incident_from_row(row) if row is not None else None
+    def open_by_correlation_keys(self, correlation_keys: Sequence[str]) -> dict[str, Incident]:
+        """The open incident of each key that has one, locked for this transaction when writing.
+
+        One query per chunk, locking in id order like get_many, so concurrent batches that share keys
+        queue behind each other instead of deadlocking.
+        """
+        found: dict[str, Incident] = {}
+        for chunk in _chunks(list(dict.fromkeys(correlation_keys))):
+            statement = (
+                select(incidents)
+                .where(
+                    incidents.c.team_id == self._team_id,
+                    incidents.c.correlation_key.in_(chunk),
+                    incidents.c.closed_at.is_(None),
+                )
+                .order_by(incidents.c.id)
+            )
+            if self._lock_rows:
+                statement = statement.with_for_update()
+            for row in self._connection.execute(statement):
+                found[row.correlation_key] = _incident_from_row(row)
+        return found
 
     def incident_open_at(self, correlation_key: str, moment: datetime) -> Incident | None:
         """The incident of this key open at `moment`: created at or before it, not closed before it."""
@@ -114,21 +126,37 @@ class IncidentRepository:
         return found
 
     def add(self, incident: Incident) -> None:
-        self._connection.execute(insert(incidents).values(**_incident_values(incident)))
-        self._store_new_events(incident)
+        self.add_all([incident])
+
+    def add_all(self, new_incidents: Sequence[Incident]) -> None:
+        """Insert new incidents and their events, one statement each for the whole batch."""
+        if not new_incidents:
+            return
+        self._connection.execute(insert(incidents), [_incident_values(incident) for incident in new_incidents])
+        self._store_new_events(new_incidents)
 
     def save(self, incident: Incident) -> None:
-        """Store a loaded incident's changes and the events they recorded."""
-        if not incident.new_events:
+        self.save_all([incident])
+
+    def save_all(self, changed: Sequence[Incident]) -> None:
+        """Store loaded incidents' changes and the events they recorded (unchanged ones are skipped)."""
+        changed = [incident for incident in changed if incident.new_events]
+        if not changed:
             return
-        values = _incident_values(incident)
-        del values["id"], values["team_id"]
-        self._connection.execute(
+        rows = []
+        for incident in changed:
+            values = _incident_values(incident)
+            values["incident_id"] = values.pop("id")
+            del values["team_id"]
+            rows.append(values)
+        columns = [name for name in rows[0] if name != "incident_id"]
+        statement = (
             update(incidents)
-            .where(incidents.c.id == incident.id, incidents.c.team_id == self._team_id)
-            .values(**values)
+            .where(incidents.c.id == bindparam("incident_id"), incidents.c.team_id == self._team_id)
+            .values({name: bindparam(name) for name in columns})
         )
-        self._store_new_events(incident)
+        self._connection.execute(statement, rows)
+        self._store_new_events(changed)
 
     def delete_many(self, incident_ids: Sequence[str]) -> None:
         for chunk in _chunks(list(incident_ids)):
@@ -265,13 +293,12 @@ class IncidentRepository:
                 seen[row.cx_event_key] = row.incident_id
         return seen
 
-    def _store_new_events(self, incident: Incident) -> None:
-        if not incident.new_events:
-            return
-        self._connection.execute(
-            insert(incident_events), [_event_values(self._team_id, event) for event in incident.new_events]
-        )
-        incident.new_events.clear()
+    def _store_new_events(self, recorded: Sequence[Incident]) -> None:
+        rows = [_event_values(self._team_id, event) for incident in recorded for event in incident.new_events]
+        if rows:
+            self._connection.execute(insert(incident_events), rows)
+        for incident in recorded:
+            incident.new_events.clear()
 
 
 # ---- row mapping -------------------------------------------------------------------------------
