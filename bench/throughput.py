@@ -118,7 +118,8 @@ async def drive(scenario: str, address: str, key: str, seconds: float, fixtures:
             nonlocal items
             while time.perf_counter() < deadline and (scenario != "acknowledge" or fresh):
                 started = time.perf_counter()
-                items += await one_call()
+                processed = await one_call()  # not `items += await ...`: that loses updates across tasks
+                items += processed
                 latencies.append((time.perf_counter() - started) * 1000)
 
         await one_call()  # warm up

@@ -36,7 +36,8 @@ def create_database_engine(url: str, pool_size: int = 10) -> Engine:
             url,
             pool_size=pool_size,
             max_overflow=pool_size,
-            pool_pre_ping=True,
+            # No ping per checkout (a round trip on every call): a connection found dead fails that one
+            # call UNAVAILABLE and invalidates the pool, so the next calls reconnect.
             pool_timeout=POSTGRES_CONNECT_TIMEOUT_SECONDS,
             connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS},
         )
