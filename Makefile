@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATABASE_URL ?= sqlite:///incidents.db
 
-.PHONY: run test lint format generate check-generated smoke bench bench-scale clean
+.PHONY: run test fuzz lint format generate check-generated smoke bench bench-scale clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ run: $(STAMP)
 ## test: the whole suite on SQLite and on PostgreSQL (INCIDENTS_TEST_POSTGRES_URL, default the local server)
 test: $(STAMP)
 	$(BIN)/pytest -q
+
+## fuzz: the hostile-request fuzz with many more examples per rpc than make test runs (both databases)
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} $(BIN)/pytest -q tests/test_fuzz.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check incidents_service tests bench scripts

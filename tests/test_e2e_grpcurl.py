@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import stat
@@ -70,8 +71,10 @@ def cli_ok(*args: str, database_url: str, cwd: Path | None = None) -> str:
     return result.stdout
 
 
-def grpcurl(address: str, *args: str, key: str | None = None, data: Any = None):
-    command = [str(GRPCURL), "-plaintext", "-max-time", "20"]
+def grpcurl(
+    address: str, *args: str, key: str | None = None, data: Any = None, transport: tuple[str, ...] = ("-plaintext",)
+):
+    command = [str(GRPCURL), *transport, "-max-time", "20"]
     if key is not None:
         command += ["-H", f"authorization: Bearer {key}"]
     if data is not None:
@@ -119,7 +122,9 @@ class ServedProcess:
         return self.process.returncode
 
 
-def start_server(database_url: str, work: Path) -> ServedProcess:
+def start_server(
+    database_url: str, work: Path, serve_args: tuple[str, ...] = (), transport: tuple[str, ...] = ("-plaintext",)
+) -> ServedProcess:
     cli_ok("migrate", database_url=database_url)
     team = f"e2e-{uuid.uuid4().hex[:10]}"
     cli_ok("teams", "create", team, database_url=database_url)
@@ -130,7 +135,7 @@ def start_server(database_url: str, work: Path) -> ServedProcess:
     log = work / f"server-{team}.log"
     with log.open("wb") as log_file:
         process = subprocess.Popen(
-            [str(CLI), "serve", "--listen", address, "--grace-seconds", "5"],
+            [str(CLI), "serve", "--listen", address, "--grace-seconds", "5", *serve_args],
             env=clean_env(INCIDENTS_DATABASE_URL=database_url),
             cwd=work,
             stdout=log_file,
@@ -141,7 +146,7 @@ def start_server(database_url: str, work: Path) -> ServedProcess:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"the server exited with {process.returncode}:\n{served.log_text()}")
-        health = grpcurl(address, "grpc.health.v1.Health/Check")
+        health = grpcurl(address, "grpc.health.v1.Health/Check", transport=transport)
         if health.returncode == 0 and '"SERVING"' in health.stdout:
             return served
         time.sleep(0.2)
@@ -434,3 +439,62 @@ def test_demo_loads_incidents_and_can_run_twice(backend_url):
         assert len(team_incidents(engine, team)) == 150
     finally:
         engine.dispose()
+
+
+# ---- TLS -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def certificate_authority(tmp_path: Path) -> dict[str, Path]:
+    """A private CA and a server certificate it signed for localhost and 127.0.0.1 (openssl)."""
+    if shutil.which("openssl") is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("the TLS test needs openssl")
+        pytest.skip("openssl is not installed")
+    files = {name: tmp_path / f"{name}.pem" for name in ("ca_key", "ca", "key", "csr", "cert")}
+    extensions = tmp_path / "san.ext"
+    extensions.write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=incidents test CA",
+            "-keyout", str(files["ca_key"]), "-out", str(files["ca"]))  # fmt: skip
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
+            "-keyout", str(files["key"]), "-out", str(files["csr"]))  # fmt: skip
+    openssl("x509", "-req", "-in", str(files["csr"]), "-CA", str(files["ca"]), "-CAkey", str(files["ca_key"]),
+            "-CAcreateserial", "-days", "1", "-extfile", str(extensions), "-out", str(files["cert"]))  # fmt: skip
+    return files
+
+
+def test_with_a_certificate_grpcurl_with_the_ca_works_and_plaintext_is_refused(certificate_authority, tmp_path):
+    files = certificate_authority
+    with_ca = ("-cacert", str(files["ca"]))
+    served = start_server(
+        f"sqlite:///{tmp_path / 'tls.db'}",
+        tmp_path,
+        serve_args=("--tls-cert", str(files["cert"]), "--tls-key", str(files["key"])),
+        transport=with_ca,
+    )
+    try:
+        created = grpcurl(
+            served.address,
+            f"{MANAGEMENT}/CreateIncident",
+            key=served.api_key,
+            data={"name": "over TLS"},
+            transport=with_ca,
+        )
+        assert created.returncode == 0, created.stderr
+        incident_id = json.loads(created.stdout)["incident"]["id"]
+        listed = grpcurl(served.address, f"{INCIDENTS}/ListIncidents", key=served.api_key, transport=with_ca)
+        assert listed.returncode == 0, listed.stderr
+        assert [i["id"] for i in json.loads(listed.stdout)["incidents"]] == [incident_id]
+
+        plaintext = grpcurl(served.address, f"{INCIDENTS}/ListIncidents", key=served.api_key)
+        assert plaintext.returncode != 0 and "ListIncidents" not in plaintext.stdout
+        # Without the CA the server's certificate is not trusted: the client refuses to talk.
+        untrusted = grpcurl(served.address, "list", transport=())
+        assert untrusted.returncode != 0
+        assert "certificate" in untrusted.stderr.lower(), untrusted.stderr
+    finally:
+        assert served.stop() == 0, served.log_text()

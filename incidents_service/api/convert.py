@@ -108,6 +108,9 @@ OUTCOME_TO_WIRE = {
 # later one look late and freeze the incident.
 MAX_CLOCK_SKEW = timedelta(minutes=15)
 EARLIEST_TIMESTAMP = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_DATETIME = datetime.max.replace(
+    tzinfo=UTC
+)  # 9999-12-31T23:59:59.999999: Timestamp's maximum, to the microsecond
 
 
 # ---- small pieces ------------------------------------------------------------------------------
@@ -143,7 +146,7 @@ def timestamp_from_wire(
     if not 0 <= ts.nanos < 1_000_000_000:
         out.append(FieldViolation(field, "nanos must be within 0..999999999"))
         return None
-    if round_up and ts.nanos % 1000:
+    if round_up and ts.nanos % 1000 and value < LATEST_DATETIME:
         value += timedelta(microseconds=1)
     return value
 
@@ -173,6 +176,16 @@ def required_id(field: str, value: StringValue | str, present: bool, out: list[F
         return ""
     limits.check_text(field, text, limits.MAX_KEY_CHARS, out)
     return text
+
+
+def label_key_from_wire(field: str, key: str, purpose: str, out: list[FieldViolation]) -> str:
+    """A contextual label key a query names (to search, order or group by): "" when it is not valid."""
+    if not key:
+        out.append(FieldViolation(field, f"name the contextual label to {purpose}"))
+        return ""
+    before = len(out)
+    limits.check_text(field, key, limits.MAX_LABEL_KEY_CHARS, out)
+    return key if len(out) == before else ""
 
 
 def id_list(field: str, values: Iterable[StringValue | str], out: list[FieldViolation]) -> list[str]:
@@ -304,7 +317,9 @@ def _alert_event_from_wire(
 ) -> AlertEvent | None:
     before = len(out)
     correlation_key = required_id(f"{field}.correlation_key", event.correlation_key, True, out)
+    limits.check_indexed_key(f"{field}.correlation_key", correlation_key, out)
     cx_event_key = required_id(f"{field}.cx_event_key", event.cx_event_key, True, out)
+    limits.check_indexed_key(f"{field}.cx_event_key", cx_event_key, out)
     state = UPSERT_STATE_FROM_WIRE.get(event.state_type)
     if state is None:
         out.append(FieldViolation(f"{field}.state_type", "must be TRIGGERED or RESOLVED"))
@@ -441,9 +456,7 @@ def _search_from_wire(field: str, query: pb.IncidentSearchQuery, out: list[Field
     text = query.query.value
     limits.check_text(f"{field}.query", text, limits.MAX_LABEL_VALUE_CHARS, out)
     if query.WhichOneof("field") == "contextual_label":
-        key = query.contextual_label.value
-        if not key:
-            out.append(FieldViolation(f"{field}.contextual_label", "name the contextual label to search"))
+        key = label_key_from_wire(f"{field}.contextual_label", query.contextual_label.value, "search", out)
         return SearchQuery(text, SearchField.CONTEXTUAL_LABEL, key)
     search_field = _SEARCH_FIELDS_FROM_WIRE.get(query.incident_field)
     if search_field is None:
@@ -528,9 +541,10 @@ def order_from_wire(order_bys: Sequence[pb.OrderBy]) -> tuple[SortKey, ...]:
         descending = order_by.direction == pb.ORDER_BY_DIRECTION_DESC
         which = order_by.WhichOneof("field")
         if which == "contextual_label":
-            label_key = order_by.contextual_label.value
+            label_key = label_key_from_wire(
+                f"{field}.contextual_label", order_by.contextual_label.value, "order by", out
+            )
             if not label_key:
-                out.append(FieldViolation(f"{field}.contextual_label", "name the contextual label to order by"))
                 continue
             key = SortKey(SortField.CONTEXTUAL_LABEL, descending, label_key)
         else:
@@ -604,9 +618,10 @@ def group_keys_from_wire(group_bys: Sequence[pb.GroupBy]) -> tuple[SortKey, ...]
             continue
         descending = group_by.order_by_direction == pb.ORDER_BY_DIRECTION_DESC
         if group_by.WhichOneof("field") == "contextual_label":
-            label_key = group_by.contextual_label.value
+            label_key = label_key_from_wire(
+                f"{field}.contextual_label", group_by.contextual_label.value, "group by", out
+            )
             if not label_key:
-                out.append(FieldViolation(f"{field}.contextual_label", "name the contextual label to group by"))
                 continue
             key = SortKey(SortField.CONTEXTUAL_LABEL, descending, label_key)
         else:

@@ -12,6 +12,7 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from incidents_service.domain.errors import (
+    CallEnded,
     DomainError,
     FailedPrecondition,
     InvalidArgument,
@@ -26,8 +27,10 @@ T = TypeVar("T")
 ERROR_DOMAIN = "incidents-service"
 # Bytes of detail items per status. Details travel base64-encoded in the trailers, which gRPC clients
 # cap at 8 KiB by default: past this budget the remaining items are counted, not listed.
+# Sizes are UTF-8 bytes, not characters: a 4-byte character is 4 bytes of details (then base64) and
+# 12 bytes of the percent-encoded grpc-message trailer.
 DETAILS_BUDGET_BYTES = 3000
-MESSAGE_MAX_CHARS = 1000
+MESSAGE_MAX_BYTES = 600
 
 
 def status_for(error: DomainError) -> grpc.Status:
@@ -37,8 +40,12 @@ def status_for(error: DomainError) -> grpc.Status:
         container = any_pb2.Any()
         container.Pack(detail)
         packed.append(container)
-    message = str(error)[:MESSAGE_MAX_CHARS]
+    message = str(error).encode("utf-8", "replace")[:MESSAGE_MAX_BYTES].decode("utf-8", "ignore")
     return rpc_status.to_status(status_pb2.Status(code=code, message=message, details=packed))
+
+
+def _utf8(*texts: str) -> int:
+    return sum(len(text.encode("utf-8", "replace")) for text in texts)
 
 
 def _within_budget(items: Sequence[T], size: Callable[[T], int]) -> tuple[list[T], int]:
@@ -55,7 +62,7 @@ def _within_budget(items: Sequence[T], size: Callable[[T], int]) -> tuple[list[T
 
 def _code_and_details(error: DomainError) -> tuple[int, list[Message]]:
     if isinstance(error, InvalidArgument):
-        violations, omitted = _within_budget(error.violations, lambda v: len(v.field) + len(v.description) + 8)
+        violations, omitted = _within_budget(error.violations, lambda v: _utf8(v.field, v.description) + 8)
         bad_request = error_details_pb2.BadRequest(
             field_violations=[
                 error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
@@ -66,7 +73,7 @@ def _code_and_details(error: DomainError) -> tuple[int, list[Message]]:
             bad_request.field_violations.add(field="...", description=f"and {omitted} more violations")
         return code_pb2.INVALID_ARGUMENT, [bad_request]
     if isinstance(error, NotFound):
-        missing, omitted = _within_budget(error.ids, lambda name: len(name) + len(error.resource_type) + 8)
+        missing, omitted = _within_budget(error.ids, lambda name: _utf8(name, error.resource_type) + 8)
         infos = [
             error_details_pb2.ResourceInfo(resource_type=error.resource_type, resource_name=name) for name in missing
         ]
@@ -76,9 +83,7 @@ def _code_and_details(error: DomainError) -> tuple[int, list[Message]]:
             )
         return code_pb2.NOT_FOUND, infos
     if isinstance(error, FailedPrecondition):
-        refused, omitted = _within_budget(
-            error.refused, lambda r: len(r.incident_id) + len(r.state) + len(r.reason) + 10
-        )
+        refused, omitted = _within_budget(error.refused, lambda r: _utf8(r.incident_id, r.state, r.reason) + 10)
         failure = error_details_pb2.PreconditionFailure(
             violations=[
                 error_details_pb2.PreconditionFailure.Violation(
@@ -98,6 +103,8 @@ def _code_and_details(error: DomainError) -> tuple[int, list[Message]]:
     if isinstance(error, Unauthenticated):
         info = error_details_pb2.ErrorInfo(reason="UNAUTHENTICATED", domain=ERROR_DOMAIN)
         return code_pb2.UNAUTHENTICATED, [info]
+    if isinstance(error, CallEnded):
+        return code_pb2.DEADLINE_EXCEEDED, []
     if isinstance(error, StorageUnavailable):
         retry = error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(seconds=1))
         return code_pb2.UNAVAILABLE, [retry]

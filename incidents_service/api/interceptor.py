@@ -19,7 +19,8 @@ from incidents_service.auth import (
     reset_current_caller,
     set_current_caller,
 )
-from incidents_service.domain.errors import DomainError
+from incidents_service.deadlines import CallDeadline, deadline_of_call
+from incidents_service.domain.errors import DomainError, FieldViolation, InvalidArgument
 
 call_log = logging.getLogger("incidents_service.calls")
 error_log = logging.getLogger("incidents_service.errors")
@@ -45,8 +46,9 @@ class CallInterceptor(grpc.ServerInterceptor):
         if isinstance(authorization, bytes):
             authorization = authorization.decode("utf-8", "replace")
         behavior = handler.unary_unary
+        deserialize = handler.request_deserializer
 
-        def serve(request: Any, context: grpc.ServicerContext) -> Any:
+        def serve(raw_request: bytes, context: grpc.ServicerContext) -> Any:
             started = time.perf_counter()
             caller: Caller | None = None
             token = None
@@ -55,7 +57,15 @@ class CallInterceptor(grpc.ServerInterceptor):
                     caller = self._authenticator.authenticate(authorization)
                     authorize(caller, method)
                     token = set_current_caller(caller)
-                return behavior(request, context)
+                # Decoded here rather than by gRPC, which answers INTERNAL for bytes that are not the
+                # request message: a caller's bad bytes are INVALID_ARGUMENT, after authentication.
+                request = decode_request(deserialize, raw_request, method)
+                # gRPC calls back when the call ends (deadline, client gone, or done): storage then
+                # stops whatever it still runs for it (deadlines.py).
+                deadline = CallDeadline(context.time_remaining())
+                context.add_callback(deadline.cancel)
+                with deadline_of_call(deadline):
+                    return behavior(request, context)
             except DomainError as error:
                 context.abort_with_status(status_for(error))
             except Exception:
@@ -70,9 +80,21 @@ class CallInterceptor(grpc.ServerInterceptor):
 
         return grpc.unary_unary_rpc_method_handler(
             serve,
-            request_deserializer=handler.request_deserializer,
+            request_deserializer=None,  # the raw bytes: decode_request decodes them
             response_serializer=handler.response_serializer,
         )
+
+
+def decode_request(deserialize: Callable[[bytes], Any] | None, raw_request: bytes, method: str) -> Any:
+    if deserialize is None:
+        return raw_request
+    try:
+        return deserialize(raw_request)
+    except Exception as exc:  # protobuf's DecodeError, or bad UTF-8 in a string field
+        message_name = method.rsplit("/", 1)[-1] + "Request"
+        raise InvalidArgument(
+            [FieldViolation("request", f"the bytes are not a valid {message_name} message: {exc}"[:300])]
+        ) from exc
 
 
 def _log_call(method: str, context: grpc.ServicerContext, caller: Caller | None, started: float) -> None:

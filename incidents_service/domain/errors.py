@@ -78,5 +78,12 @@ class StorageUnavailable(DomainError):
     """The database cannot be reached right now; the client may retry."""
 
 
+class CallEnded(DomainError):
+    """The call's deadline passed or its client went away: its work was stopped and rolled back."""
+
+    def __init__(self) -> None:
+        super().__init__("the call's deadline passed before it finished; nothing was changed")
+
+
 class ConcurrentConflict(Exception):
     """Another transaction won a race (unique key or serialization); the operation is retried whole."""

@@ -14,6 +14,9 @@ MAX_LABEL_VALUE_CHARS = 4096
 MAX_LABELS_PER_KIND = 256
 MAX_ALERT_EVENTS_PER_CALL = 1000
 MAX_KEY_CHARS = 1024  # correlation keys, cx_event_keys, ids, user ids
+# Correlation keys and cx_event_keys are in unique b-tree indexes, whose entries PostgreSQL caps at
+# about 2.7 KB: 1024 characters of 4-byte UTF-8 would not fit, so these keys are also capped in bytes.
+MAX_INDEXED_KEY_BYTES = 2048
 MIN_SNOOZE_MINUTES = 1
 MAX_SNOOZE_MINUTES = 10080
 DEFAULT_PAGE_SIZE = 50
@@ -25,6 +28,11 @@ def check_text(field: str, value: str, max_chars: int, out: list[FieldViolation]
         out.append(FieldViolation(field, f"longer than the limit of {max_chars} characters"))
     if "\x00" in value:
         out.append(FieldViolation(field, "contains a NUL character"))
+
+
+def check_indexed_key(field: str, value: str, out: list[FieldViolation]) -> None:
+    if len(value.encode("utf-8", "surrogatepass")) > MAX_INDEXED_KEY_BYTES:
+        out.append(FieldViolation(field, f"longer than the limit of {MAX_INDEXED_KEY_BYTES} bytes (UTF-8)"))
 
 
 def check_description(field: str, value: str, out: list[FieldViolation]) -> None:

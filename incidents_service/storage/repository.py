@@ -129,9 +129,15 @@ class IncidentRepository:
         self.add_all([incident])
 
     def add_all(self, new_incidents: Sequence[Incident]) -> None:
-        """Insert new incidents and their events, one statement each for the whole batch."""
+        """Insert new incidents and their events, one statement each for the whole batch.
+
+        Rows go in correlation key order: two transactions opening the same new keys then meet on the
+        first shared key of the open-key unique index, and the later one waits and retries, instead of
+        each holding a key the other needs (a deadlock, every time the batches list keys in other orders).
+        """
         if not new_incidents:
             return
+        new_incidents = sorted(new_incidents, key=lambda incident: (incident.correlation_key or "", incident.id))
         self._connection.execute(insert(incidents), [_incident_values(incident) for incident in new_incidents])
         self._store_new_events(new_incidents)
 
