@@ -46,6 +46,7 @@ from incidents_service.domain.queries import (
     PageRequest,
     SortKey,
 )
+from incidents_service.storage.database import create_read_engine
 from incidents_service.storage.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
@@ -91,6 +92,7 @@ class IncidentDraft:
 class IncidentOperations:
     def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow) -> None:
         self._engine = engine
+        self._read_engine = create_read_engine(engine)
         self._clock = clock
 
     def now(self) -> datetime:
@@ -99,7 +101,7 @@ class IncidentOperations:
     # ---- plumbing ------------------------------------------------------------------------------
 
     def _read(self, team_id: str) -> UnitOfWork:
-        return UnitOfWork(self._engine, team_id, write=False)
+        return UnitOfWork(self._read_engine, team_id, write=False)
 
     def _write(self, team_id: str, work: Callable[[UnitOfWork], T]) -> T:
         """Run `work` in one write transaction, retried whole when a concurrent writer won a race."""

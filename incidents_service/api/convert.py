@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from com.coralogixapis.incidents.v1 import incident_pb2 as pb
-from google.protobuf import duration_pb2, timestamp_pb2
+from google.protobuf import timestamp_pb2
 from google.protobuf.wrappers_pb2 import BoolValue, Int32Value, StringValue, UInt32Value
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
 
@@ -108,9 +108,8 @@ OUTCOME_TO_WIRE = {
 # later one look late and freeze the incident.
 MAX_CLOCK_SKEW = timedelta(minutes=15)
 EARLIEST_TIMESTAMP = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST_DATETIME = datetime.max.replace(
-    tzinfo=UTC
-)  # 9999-12-31T23:59:59.999999: Timestamp's maximum, to the microsecond
+# 9999-12-31T23:59:59.999999: a Timestamp's maximum, to the microsecond.
+LATEST_DATETIME = datetime.max.replace(tzinfo=UTC)
 
 
 # ---- small pieces ------------------------------------------------------------------------------
@@ -223,47 +222,57 @@ def label_map_from_wire(field: str, labels: Mapping[str, str], out: list[FieldVi
 # ---- incidents and events out ------------------------------------------------------------------
 
 
+# Messages are filled in place (message.id.value = ...) rather than built from wrapper objects that
+# are then copied in: half the cost, and list pages convert up to 1000 incidents.
+
+
 def incident_to_wire(incident: Incident, now: datetime, events: Sequence[IncidentEvent] = ()) -> pb.Incident:
     message = pb.Incident(
-        id=_sv(incident.id),
-        name=_sv(incident.name),
         state=STATE_TO_WIRE[incident.state],
         status=STATUS_TO_WIRE[incident.status],
-        description=_sv(incident.description),
         severity=SEVERITY_TO_WIRE[incident.severity],
-        created_at=timestamp_to_wire(incident.created_at),
         contextual_labels=incident.contextual_labels,
         display_labels=incident.display_labels,
-        is_muted=BoolValue(value=incident.is_muted(now)),
-        meta_labels=[pb.MetaLabel(key=_sv(key), value=_sv(value)) for key, value in incident.meta_labels],
     )
+    message.id.value = incident.id
+    message.name.value = incident.name
+    message.description.value = incident.description
+    message.created_at.FromDatetime(incident.created_at)
+    message.is_muted.value = incident.is_muted(now)
+    for key, value in incident.meta_labels:
+        label = message.meta_labels.add()
+        label.key.value = key
+        label.value.value = value
     if incident.assigned_to is not None:
-        message.assignments.append(
-            pb.Assignment(assigned_to=_user(incident.assigned_to), assigned_by=_user(incident.assigned_by or ""))
-        )
+        assignment = message.assignments.add()
+        assignment.assigned_to.user_id.value = incident.assigned_to
+        assignment.assigned_by.user_id.value = incident.assigned_by or ""
     if incident.closed_at is not None:
-        message.closed_at.CopyFrom(timestamp_to_wire(incident.closed_at))
+        message.closed_at.FromDatetime(incident.closed_at)
     if incident.last_state_update_time is not None:
-        message.last_state_update_time.CopyFrom(timestamp_to_wire(incident.last_state_update_time))
+        message.last_state_update_time.FromDatetime(incident.last_state_update_time)
     if incident.last_state_update_key is not None:
-        message.last_state_update_key.CopyFrom(_sv(incident.last_state_update_key))
-    duration = duration_pb2.Duration()
-    duration.FromTimedelta(incident.duration(now))
-    message.duration.CopyFrom(duration)
-    message.events.extend(wire for wire in (event_to_wire(e) for e in events) if wire is not None)
+        message.last_state_update_key.value = incident.last_state_update_key
+    message.duration.FromTimedelta(incident.duration(now))
+    for event in events:
+        if event.type in EVENT_TYPE_TO_WIRE:
+            _fill_event(message.events.add(), event)
     return message
 
 
 def event_to_wire(event: IncidentEvent) -> pb.IncidentEvent | None:
     """The wire form of an event; None for UPDATE events, which the wire enum cannot express."""
-    wire_type = EVENT_TYPE_TO_WIRE.get(event.type)
-    if wire_type is None:
+    if event.type not in EVENT_TYPE_TO_WIRE:
         return None
-    message = pb.IncidentEvent(
-        id=_sv(event.id),
-        incident_event_type=wire_type,
-        originator_type=ORIGINATOR_TO_WIRE[event.originator.type],
-    )
+    message = pb.IncidentEvent()
+    _fill_event(message, event)
+    return message
+
+
+def _fill_event(message: pb.IncidentEvent, event: IncidentEvent) -> None:
+    message.id.value = event.id
+    message.incident_event_type = EVENT_TYPE_TO_WIRE[event.type]
+    message.originator_type = ORIGINATOR_TO_WIRE[event.originator.type]
     if event.originator.type is OriginatorType.ADMINISTRATIVE:
         message.administrative_event.user_id.value = event.originator.name
     else:
@@ -276,20 +285,19 @@ def event_to_wire(event: IncidentEvent) -> pb.IncidentEvent | None:
         if payload.get("cx_event_key"):
             upsert.payload.cx_event_key.value = payload["cx_event_key"]
     elif event.type is EventType.ACKNOWLEDGE:
-        message.acknowledge.acknowledged_by.CopyFrom(_user(payload["acknowledged_by"]))
+        message.acknowledge.acknowledged_by.user_id.value = payload["acknowledged_by"]
     elif event.type is EventType.CLOSE:
-        message.close.closed_by.CopyFrom(_user(payload["closed_by"]))
+        message.close.closed_by.user_id.value = payload["closed_by"]
     elif event.type is EventType.ASSIGN:
-        message.assignment.assignment.assigned_to.CopyFrom(_user(payload["assigned_to"]))
-        message.assignment.assignment.assigned_by.CopyFrom(_user(payload["assigned_by"]))
+        message.assignment.assignment.assigned_to.user_id.value = payload["assigned_to"]
+        message.assignment.assignment.assigned_by.user_id.value = payload["assigned_by"]
     elif event.type is EventType.UNASSIGN:
         message.unassign.SetInParent()
     elif event.type is EventType.SNOOZE_INDICATOR:
         snooze = message.snooze_indicator
-        snooze.start_time.CopyFrom(timestamp_to_wire(datetime.fromisoformat(payload["start_time"])))
-        snooze.duration_minutes.CopyFrom(Int32Value(value=int(payload["duration_minutes"])))
+        snooze.start_time.FromDatetime(datetime.fromisoformat(payload["start_time"]))
+        snooze.duration_minutes.value = int(payload["duration_minutes"])
         snooze.user_id.value = payload["user_id"]
-    return message
 
 
 def events_to_wire(events: Iterable[IncidentEvent]) -> list[pb.IncidentEvent]:
@@ -776,6 +784,7 @@ def event_order_from_wire(order_by: pb.ListIncidentEventRequestOrderBy) -> bool:
 
 def event_extended_to_wire(event: IncidentEvent) -> pb.IncidentEventExtended:
     snapshot = event.snapshot
+    assert snapshot is not None, "event queries read every event with its snapshot"
     alert = event.alert or {}
     metadata = pb.IncidentEventExtendedMetadata(
         incident_severity=SEVERITY_TO_WIRE[snapshot.severity],

@@ -158,7 +158,9 @@ class IncidentEvent:
     timestamp: datetime
     originator: Originator
     payload: dict[str, Any]
-    snapshot: IncidentSnapshot
+    # The incident right after the event. Event queries need it; an incident's log shown with the
+    # incident is read without it (None), as it is kept for queries only.
+    snapshot: IncidentSnapshot | None = None
     cx_event_key: str | None = None
     alert: dict[str, Any] | None = None
 

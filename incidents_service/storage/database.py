@@ -5,9 +5,10 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
 
 # Give up on an unreachable database quickly so calls answer UNAVAILABLE within their deadline.
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 3
@@ -32,21 +33,47 @@ def create_database_engine(url: str, pool_size: int = 10) -> Engine:
     if backend == "sqlite":
         return _sqlite_engine(url)
     if backend == "postgresql":
-        return create_engine(
-            url,
-            pool_size=pool_size,
-            max_overflow=pool_size,
-            # No ping per checkout (a round trip on every call): a connection found dead fails that one
-            # call UNAVAILABLE and invalidates the pool, so the next calls reconnect.
-            pool_timeout=POSTGRES_CONNECT_TIMEOUT_SECONDS,
-            connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS},
-        )
+        return _postgres_engine(url, pool_size)
     raise ValueError(f"unsupported database URL scheme {backend!r}: use sqlite:/// or postgresql://")
+
+
+def create_read_engine(engine: Engine) -> Engine:
+    """The engine read-only units of work use: on PostgreSQL its own pool of autocommit connections.
+
+    Under READ COMMITTED every statement takes its own snapshot, so a read gains nothing from BEGIN ...
+    ROLLBACK but round trips. Connections that are autocommit from the start (rather than switched per
+    call) and that have nothing to roll back on return cost nothing to check out and in.
+    SQLite reads share the one engine.
+    """
+    if is_sqlite(engine):
+        return engine
+    pool_size = engine.pool.size() if isinstance(engine.pool, QueuePool) else 10
+    return _postgres_engine(
+        engine.url.render_as_string(hide_password=False),
+        pool_size,
+        isolation_level="AUTOCOMMIT",
+        pool_reset_on_return=None,
+    )
+
+
+def _postgres_engine(url: str, pool_size: int, **options: Any) -> Engine:
+    return create_engine(
+        url,
+        json_deserializer=orjson.loads,  # label maps, payloads, alerts: JSON read on every call, decoded fast
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        # No ping per checkout (a round trip on every call): a connection found dead fails that one
+        # call UNAVAILABLE and invalidates the pool, so the next calls reconnect.
+        pool_timeout=POSTGRES_CONNECT_TIMEOUT_SECONDS,
+        connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS},
+        **options,
+    )
 
 
 def _sqlite_engine(url: str) -> Engine:
     engine = create_engine(
         url,
+        json_deserializer=orjson.loads,  # label maps, payloads, alerts: JSON read on every call, decoded fast
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
     )
 

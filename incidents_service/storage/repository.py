@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, Row, Select, bindparam, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.sql import ColumnElement
 
 from incidents_service.domain.model import (
@@ -45,6 +45,73 @@ def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
         yield values[start : start + _IN_CHUNK]
 
 
+# The statements of the hot paths (one incident, a batch, an incident's newest events), built once:
+# building a select and computing its cache key costs more than running it on an indexed row.
+_INCIDENT_BY_ID = select(incidents).where(
+    incidents.c.team_id == bindparam("team_id"), incidents.c.id == bindparam("incident_id")
+)
+_INCIDENTS_BY_IDS = (
+    select(incidents)
+    .where(incidents.c.team_id == bindparam("team_id"), incidents.c.id.in_(bindparam("incident_ids", expanding=True)))
+    # A fixed lock order keeps two batches over the same incidents from deadlocking.
+    .order_by(incidents.c.id)
+)
+_LOCKED = {
+    _INCIDENT_BY_ID: _INCIDENT_BY_ID.with_for_update(),
+    _INCIDENTS_BY_IDS: _INCIDENTS_BY_IDS.with_for_update(),
+}
+_INSERT_INCIDENTS = insert(incidents)
+_INSERT_EVENTS = insert(incident_events)
+# Every stored column but the keys, bound by name from _incident_values (the key is bound as
+# "incident_id": a bind parameter may not share a column's name in an UPDATE's WHERE).
+_UPDATE_INCIDENT = (
+    update(incidents)
+    .where(incidents.c.id == bindparam("incident_id"), incidents.c.team_id == bindparam("incident_team_id"))
+    .values({column.name: bindparam(column.name) for column in incidents.c if column.name not in ("id", "team_id")})
+)
+
+# An incident shown with its newest events needs what the wire shows of them, not the incident
+# snapshot and alert each event also keeps (for event queries): five JSON columns fewer per row.
+_EVENT_LOG_COLUMNS = [
+    incident_events.c[name]
+    for name in (
+        "seq",
+        "id",
+        "incident_id",
+        "event_type",
+        "timestamp",
+        "originator_type",
+        "originator_name",
+        "payload",
+        "cx_event_key",
+    )
+]
+_NEWEST_EVENTS = (
+    select(*_EVENT_LOG_COLUMNS)
+    .where(incident_events.c.team_id == bindparam("team_id"), incident_events.c.incident_id == bindparam("incident_id"))
+    .order_by(incident_events.c.seq.desc())
+    .limit(bindparam("newest"))
+)
+_RANKED_EVENTS = (
+    select(
+        *_EVENT_LOG_COLUMNS,
+        func.row_number()
+        .over(partition_by=incident_events.c.incident_id, order_by=incident_events.c.seq.desc())
+        .label("position"),
+    )
+    .where(
+        incident_events.c.team_id == bindparam("team_id"),
+        incident_events.c.incident_id.in_(bindparam("incident_ids", expanding=True)),
+    )
+    .subquery()
+)
+_NEWEST_EVENTS_OF_MANY = (
+    select(_RANKED_EVENTS)
+    .where(_RANKED_EVENTS.c.position <= bindparam("newest"))
+    .order_by(_RANKED_EVENTS.c.incident_id, _RANKED_EVENTS.c.seq)
+)
+
+
 class IncidentRepository:
     def __init__(self, connection: Connection, team_id: str, lock_rows: bool) -> None:
         self._connection = connection
@@ -55,22 +122,19 @@ class IncidentRepository:
 
     # ---- incidents -----------------------------------------------------------------------------
 
+    def _statement(self, statement: Select[Any]) -> Select[Any]:
+        return _LOCKED[statement] if self._lock_rows else statement
+
     def get(self, incident_id: str) -> Incident | None:
-        return self.get_many([incident_id]).get(incident_id)
+        parameters = {"team_id": self._team_id, "incident_id": incident_id}
+        row = self._connection.execute(self._statement(_INCIDENT_BY_ID), parameters).first()
+        return _incident_from_row(row) if row is not None else None
 
     def get_many(self, incident_ids: Sequence[str]) -> dict[str, Incident]:
         found: dict[str, Incident] = {}
-        unique_ids = list(dict.fromkeys(incident_ids))
-        for chunk in _chunks(unique_ids):
-            statement = (
-                select(incidents)
-                .where(incidents.c.team_id == self._team_id, incidents.c.id.in_(chunk))
-                # A fixed lock order keeps two batches over the same incidents from deadlocking.
-                .order_by(incidents.c.id)
-            )
-            if self._lock_rows:
-                statement = statement.with_for_update()
-            for row in self._connection.execute(statement):
+        statement = self._statement(_INCIDENTS_BY_IDS)
+        for chunk in _chunks(list(dict.fromkeys(incident_ids))):
+            for row in self._connection.execute(statement, {"team_id": self._team_id, "incident_ids": chunk}):
                 found[row.id] = _incident_from_row(row)
         return found
 
@@ -138,7 +202,7 @@ class IncidentRepository:
         if not new_incidents:
             return
         new_incidents = sorted(new_incidents, key=lambda incident: (incident.correlation_key or "", incident.id))
-        self._connection.execute(insert(incidents), [_incident_values(incident) for incident in new_incidents])
+        self._connection.execute(_INSERT_INCIDENTS, [_incident_values(incident) for incident in new_incidents])
         self._store_new_events(new_incidents)
 
     def save(self, incident: Incident) -> None:
@@ -154,14 +218,9 @@ class IncidentRepository:
             values = _incident_values(incident)
             values["incident_id"] = values.pop("id")
             del values["team_id"]
+            values["incident_team_id"] = self._team_id
             rows.append(values)
-        columns = [name for name in rows[0] if name != "incident_id"]
-        statement = (
-            update(incidents)
-            .where(incidents.c.id == bindparam("incident_id"), incidents.c.team_id == self._team_id)
-            .values({name: bindparam(name) for name in columns})
-        )
-        self._connection.execute(statement, rows)
+        self._connection.execute(_UPDATE_INCIDENT, rows)
         self._store_new_events(changed)
 
     def delete_many(self, incident_ids: Sequence[str]) -> None:
@@ -260,31 +319,27 @@ class IncidentRepository:
     # ---- events --------------------------------------------------------------------------------
 
     def events_of(self, incident_id: str, newest: int | None = None) -> list[IncidentEvent]:
-        """The incident's log, oldest first; with `newest`, only the newest that many.
+        """The incident's log, oldest first; with `newest`, only the newest that many, without snapshots.
 
         The log is in the order events were applied (a late alert event keeps its own timestamp but
         comes where it was recorded), so replaying it always reproduces the incident.
         """
         e = incident_events.c
-        statement = select(incident_events).where(e.team_id == self._team_id, e.incident_id == incident_id)
         if newest is None:
-            statement = statement.order_by(e.seq)
-            return [_event_from_row(row) for row in self._connection.execute(statement)]
-        statement = statement.order_by(e.seq.desc()).limit(newest)
-        return [_event_from_row(row) for row in reversed(self._connection.execute(statement).all())]
+            statement = select(incident_events).where(e.team_id == self._team_id, e.incident_id == incident_id)
+            return [_event_from_row(row) for row in self._connection.execute(statement.order_by(e.seq))]
+        parameters = {"team_id": self._team_id, "incident_id": incident_id, "newest": newest}
+        rows = self._connection.execute(_NEWEST_EVENTS, parameters).all()
+        return [_log_entry_from_row(row) for row in reversed(rows)]
 
     def events_of_many(self, incident_ids: Sequence[str], newest: int) -> dict[str, list[IncidentEvent]]:
-        """The newest `newest` events of each incident, oldest first (one query per chunk of ids)."""
-        e = incident_events.c
+        """The newest `newest` events of each incident, oldest first, without their snapshots (one query
+        per chunk of ids)."""
         found: dict[str, list[IncidentEvent]] = {incident_id: [] for incident_id in incident_ids}
         for chunk in _chunks(list(dict.fromkeys(incident_ids))):
-            position = func.row_number().over(partition_by=e.incident_id, order_by=e.seq.desc()).label("position")
-            ranked = (
-                select(incident_events, position).where(e.team_id == self._team_id, e.incident_id.in_(chunk)).subquery()
-            )
-            statement = select(ranked).where(ranked.c.position <= newest).order_by(ranked.c.incident_id, ranked.c.seq)
-            for row in self._connection.execute(statement):
-                found[row.incident_id].append(_event_from_row(row))
+            parameters = {"team_id": self._team_id, "incident_ids": chunk, "newest": newest}
+            for row in self._connection.execute(_NEWEST_EVENTS_OF_MANY, parameters).all():
+                found[row.incident_id].append(_log_entry_from_row(row))
         return found
 
     def incidents_by_cx_event_keys(self, cx_event_keys: Sequence[str]) -> dict[str, str]:
@@ -302,7 +357,7 @@ class IncidentRepository:
     def _store_new_events(self, recorded: Sequence[Incident]) -> None:
         rows = [_event_values(self._team_id, event) for incident in recorded for event in incident.new_events]
         if rows:
-            self._connection.execute(insert(incident_events), rows)
+            self._connection.execute(_INSERT_EVENTS, rows)
         for incident in recorded:
             incident.new_events.clear()
 
@@ -336,34 +391,23 @@ def _incident_values(incident: Incident) -> dict[str, Any]:
     }
 
 
+_INCIDENT_COLUMN_NAMES = tuple(column.name for column in incidents.c)  # the Incident field of each column
+
+
 def _incident_from_row(row: Row[Any]) -> Incident:
-    return Incident(
-        id=row.id,
-        team_id=row.team_id,
-        correlation_key=row.correlation_key,
-        name=row.name,
-        description=row.description,
-        severity=Severity(row.severity),
-        state=IncidentState(row.state),
-        status=IncidentStatus(row.status),
-        assigned_to=row.assigned_to,
-        assigned_by=row.assigned_by,
-        contextual_labels=dict(row.contextual_labels),
-        display_labels=dict(row.display_labels),
-        meta_labels=[(key, value) for key, value in row.meta_labels],
-        application_name=row.application_name,
-        subsystem_name=row.subsystem_name,
-        created_at=row.created_at,
-        closed_at=row.closed_at,
-        last_state_update_time=row.last_state_update_time,
-        last_state_update_key=row.last_state_update_key,
-        alert_muted=row.alert_muted,
-        snoozed_until=row.snoozed_until,
-    )
+    # Rows of select(incidents, ...) start with the table's columns, in table order. Zipping the tuple
+    # costs far less than 21 attribute lookups on the row, and list pages build 50 to 1000 of these.
+    values = dict(zip(_INCIDENT_COLUMN_NAMES, row, strict=False))
+    values["severity"] = Severity(values["severity"])
+    values["state"] = IncidentState(values["state"])
+    values["status"] = IncidentStatus(values["status"])
+    values["meta_labels"] = [(key, value) for key, value in values["meta_labels"]]
+    return Incident(**values)
 
 
 def _event_values(team_id: str, event: IncidentEvent) -> dict[str, Any]:
     snapshot = event.snapshot
+    assert snapshot is not None, "a new event is recorded with its snapshot"
     return {
         "id": event.id,
         "team_id": team_id,
@@ -384,6 +428,19 @@ def _event_values(team_id: str, event: IncidentEvent) -> dict[str, Any]:
         "incident_display_labels": snapshot.display_labels,
         "incident_meta_labels": [list(pair) for pair in snapshot.meta_labels],
     }
+
+
+def _log_entry_from_row(row: Row[Any]) -> IncidentEvent:
+    """An event as the incident's log shows it: no snapshot, no alert (see _EVENT_LOG_COLUMNS)."""
+    return IncidentEvent(
+        id=row.id,
+        incident_id=row.incident_id,
+        type=EventType(row.event_type),
+        timestamp=row.timestamp,
+        originator=Originator(OriginatorType(row.originator_type), row.originator_name),
+        payload=row.payload,
+        cx_event_key=row.cx_event_key,
+    )
 
 
 def _event_from_row(row: Row[Any]) -> IncidentEvent:

@@ -50,10 +50,6 @@ class UnitOfWork:
             connection = self._engine.connect()
             if self._write:
                 connection = connection.execution_options(write=True)
-            elif connection.dialect.name == "postgresql":
-                # Under READ COMMITTED every statement takes its own snapshot, so a read gains nothing
-                # from BEGIN ... ROLLBACK but two round trips: reads run in autocommit.
-                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
             connection.begin()
         except Exception as exc:
             raise translate_storage_error(exc) from exc
