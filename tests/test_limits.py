@@ -483,7 +483,7 @@ def test_a_slow_query_past_its_deadline_is_deadline_exceeded_and_leaves_no_trans
     assert _total(crowded) == CROWDED
 
 
-def test_a_write_past_its_deadline_is_all_or_nothing(server, client):
+def test_a_write_past_its_deadline_is_rolled_back(server, client):
     events = [alert(f"late-corr-{i}", f"late-cx-{i}") for i in range(MAX_EVENTS)]
 
     with pytest.raises(grpc.RpcError) as info:
