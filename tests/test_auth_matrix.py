@@ -43,6 +43,7 @@ from incidents_service_api.v1 import incidents_service_api_pb2 as api
 from incidents_service import auth
 from tests.builders import alert, get, report, status_details, sv, svs
 from tests.conftest import Client, TeamFactory
+from tests.spec import SPEC_PERMISSIONS
 
 SERVICES = [
     svc.DESCRIPTOR.services_by_name["IncidentsService"],
@@ -53,38 +54,6 @@ EXPECTED_RPC_COUNTS = {
     "com.coralogixapis.incidents.v1.IncidentsService": 19,
     "incidents_service.v1.AlertIngestionService": 1,
     "incidents_service.v1.IncidentManagementService": 3,
-}
-
-# SPEC section 2, the permission table, as written there.
-SPEC_PERMISSIONS = {
-    **{
-        name: "incidents:read"
-        for name in (
-            "GetIncident",
-            "BatchGetIncident",
-            "ListIncidents",
-            "ListIncidentAggregations",
-            "GetFilterValues",
-            "GetIncidentEvents",
-            "GetIncidentByEventId",
-            "GetIncidentUsingCorrelationKey",
-            "ListIncidentEvents",
-            "ListIncidentEventsTotalCount",
-            "ListIncidentEventsFilterValues",
-        )
-    },
-    "AssignIncidents": "incidents:assign",
-    "UnassignIncidents": "incidents:assign",
-    "AcknowledgeIncidents": "incidents:acknowledge",
-    "AcknowledgeIncidentByEventId": "incidents:acknowledge",
-    "ResolveIncidents": "incidents:close",
-    "ResolveIncidentByEventId": "incidents:close",
-    "CloseIncidents": "incidents:close",
-    "SnoozeIncidents": "incidents:close",
-    "DeleteIncidents": "incidents:delete",
-    "CreateIncident": "incidents:write",
-    "UpdateIncident": "incidents:write",
-    "ReportAlertEvents": "incidents:ingest",
 }
 
 

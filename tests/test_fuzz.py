@@ -45,6 +45,7 @@ from hypothesis import strategies as st
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
 
 from tests.builders import alert, report, sv, svs, violated_fields
+from tests.spec import READ_RPCS
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 FORBIDDEN = {
@@ -61,19 +62,7 @@ SERVICES = [
     api.DESCRIPTOR.services_by_name["IncidentManagementService"],
 ]
 METHODS = [method for service in SERVICES for method in service.methods]
-READ_ONLY = {
-    "GetIncident",
-    "BatchGetIncident",
-    "ListIncidents",
-    "ListIncidentAggregations",
-    "GetFilterValues",
-    "GetIncidentEvents",
-    "GetIncidentByEventId",
-    "GetIncidentUsingCorrelationKey",
-    "ListIncidentEvents",
-    "ListIncidentEventsTotalCount",
-    "ListIncidentEventsFilterValues",
-}
+READ_ONLY = READ_RPCS
 
 TIMESTAMP_MIN_SECONDS = -62135596800  # 0001-01-01T00:00:00Z
 TIMESTAMP_MAX_SECONDS = 253402300799  # 9999-12-31T23:59:59Z

@@ -25,6 +25,7 @@ from google.protobuf.wrappers_pb2 import UInt32Value
 from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
+from sqlalchemy import text
 
 from incidents_service.server import MAX_MESSAGE_BYTES
 from tests.builders import alert, get, report, status_details, sv, svs
@@ -425,33 +426,27 @@ def _slow_aggregation() -> svc.ListIncidentAggregationsRequest:
     )
 
 
-def _idle_in_transaction(server) -> int:
-    """PostgreSQL sessions of the test database left inside a transaction (0 on SQLite)."""
+def _sessions(server, state_pattern: str) -> int:
+    """Other PostgreSQL sessions of the test database whose state matches (LIKE); 0 on SQLite."""
     if server.engine.dialect.name != "postgresql":
         return 0
-    from sqlalchemy import text
-
     with server.engine.connect() as connection:
         return connection.execute(
             text(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"
-            )
+                "AND state LIKE :pattern AND pid <> pg_backend_pid()"
+            ),
+            {"pattern": state_pattern},
         ).scalar_one()
+
+
+def _idle_in_transaction(server) -> int:
+    """Sessions left inside a transaction."""
+    return _sessions(server, "idle in transaction%")
 
 
 def _active_queries(server) -> int:
-    if server.engine.dialect.name != "postgresql":
-        return 0
-    from sqlalchemy import text
-
-    with server.engine.connect() as connection:
-        return connection.execute(
-            text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND state = 'active' AND pid <> pg_backend_pid()"
-            )
-        ).scalar_one()
+    return _sessions(server, "active")
 
 
 def _settle(server, seconds: float = 10) -> None:

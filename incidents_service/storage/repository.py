@@ -444,23 +444,17 @@ def _log_entry_from_row(row: Row[Any]) -> IncidentEvent:
 
 
 def _event_from_row(row: Row[Any]) -> IncidentEvent:
-    return IncidentEvent(
-        id=row.id,
-        incident_id=row.incident_id,
-        type=EventType(row.event_type),
-        timestamp=row.timestamp,
-        originator=Originator(OriginatorType(row.originator_type), row.originator_name),
-        payload=dict(row.payload),
-        cx_event_key=row.cx_event_key,
-        alert=dict(row.alert) if row.alert is not None else None,
-        snapshot=IncidentSnapshot(
-            name=row.incident_name,
-            severity=Severity(row.incident_severity),
-            state=IncidentState(row.incident_state),
-            status=IncidentStatus(row.incident_status),
-            is_muted=row.incident_is_muted,
-            contextual_labels=dict(row.incident_contextual_labels),
-            display_labels=dict(row.incident_display_labels),
-            meta_labels=[(key, value) for key, value in row.incident_meta_labels],
-        ),
+    """An event with everything it keeps: the log entry, its alert and the incident snapshot."""
+    event = _log_entry_from_row(row)
+    event.alert = row.alert
+    event.snapshot = IncidentSnapshot(
+        name=row.incident_name,
+        severity=Severity(row.incident_severity),
+        state=IncidentState(row.incident_state),
+        status=IncidentStatus(row.incident_status),
+        is_muted=row.incident_is_muted,
+        contextual_labels=row.incident_contextual_labels,
+        display_labels=row.incident_display_labels,
+        meta_labels=[(key, value) for key, value in row.incident_meta_labels],
     )
+    return event
