@@ -105,3 +105,11 @@ def ping(engine: Engine) -> bool:
         return True
     except Exception:
         return False
+
+
+def interrupt(dbapi_connection: object) -> None:
+    """Interrupt the statement running on a driver connection, from another thread."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.interrupt()
+    else:
+        dbapi_connection.cancel_safe()  # type: ignore[attr-defined]  # psycopg 3

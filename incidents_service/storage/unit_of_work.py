@@ -8,7 +8,6 @@ with unit_of_work(team_id, write=True) as uow:
 
 from __future__ import annotations
 
-import sqlite3
 from contextlib import ExitStack, suppress
 from types import TracebackType
 
@@ -23,6 +22,7 @@ from incidents_service.domain.errors import (
     InvalidArgument,
     StorageUnavailable,
 )
+from incidents_service.storage.database import interrupt
 from incidents_service.storage.repository import IncidentRepository
 from incidents_service.storage.teams import AccessRepository
 
@@ -97,14 +97,6 @@ class UnitOfWork:
             translated = translate_storage_error(exc)
             if translated is not exc:
                 raise translated from exc
-
-
-def interrupt(dbapi_connection: object) -> None:
-    """Interrupt the statement running on a driver connection, from another thread."""
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        dbapi_connection.interrupt()
-    else:
-        dbapi_connection.cancel_safe()  # type: ignore[attr-defined]  # psycopg 3
 
 
 def translate_storage_error(exc: Exception) -> Exception:
