@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from incidents_service import auth
 from incidents_service.config import Settings
 from incidents_service.domain.errors import DomainError, NotFound, StorageUnavailable
-from incidents_service.storage.database import create_database_engine, normalize_url
+from incidents_service.storage.database import create_database_engine, normalize_url, with_statement_timeout
 from incidents_service.storage.migrate import migrate, schema_is_current
 
 DEV_TEAM = "default"
@@ -45,6 +45,16 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, help="threads serving calls (env INCIDENTS_WORKERS; default 16)")
     serve.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (env INCIDENTS_LOG_LEVEL)")
     serve.add_argument("--grace-seconds", type=float, help="SIGTERM grace period (env INCIDENTS_GRACE_SECONDS)")
+    serve.add_argument(
+        "--processes",
+        type=int,
+        help="serving processes sharing the port, up to the cores (env INCIDENTS_PROCESSES; default 1)",
+    )
+    serve.add_argument(
+        "--statement-timeout-seconds",
+        type=float,
+        help="the most one call's queries may run (env INCIDENTS_STATEMENT_TIMEOUT_SECONDS; default 10)",
+    )
 
     commands.add_parser("migrate", parents=[database], help="create or upgrade the database schema")
 
@@ -90,13 +100,18 @@ def _settings(args: argparse.Namespace) -> Settings:
         "workers": getattr(args, "workers", None),
         "log_level": (getattr(args, "log_level", None) or "").upper() or None,
         "grace_seconds": getattr(args, "grace_seconds", None),
+        "processes": getattr(args, "processes", None),
+        "statement_timeout_seconds": getattr(args, "statement_timeout_seconds", None),
     }
     return Settings(**{**base.__dict__, **{k: v for k, v in overrides.items() if v is not None}})
 
 
-def _engine(settings: Settings) -> Engine:
+def _engine(settings: Settings, statement_timeout_seconds: float | None = None) -> Engine:
     try:
-        return create_database_engine(normalize_url(settings.database_url), pool_size=settings.workers)
+        url = normalize_url(settings.database_url)
+        if statement_timeout_seconds is not None:
+            url = with_statement_timeout(url, statement_timeout_seconds)
+        return create_database_engine(url, pool_size=settings.workers)
     except Exception as exc:
         raise CommandError(f"invalid database URL {settings.database_url!r}: {exc}") from exc
 
@@ -112,7 +127,6 @@ def run(argv: Sequence[str]) -> int:
         settings = _settings(args)
     except ValueError as exc:
         raise CommandError(f"invalid setting: {exc}") from exc
-    engine = _engine(settings)
     command = args.command
 
     if command == "serve":
@@ -121,10 +135,18 @@ def run(argv: Sequence[str]) -> int:
             raise CommandError("; ".join(problems))
         logging.basicConfig(level=settings.log_level, format="%(message)s", stream=sys.stderr)
         logging.getLogger("alembic").setLevel(logging.WARNING)
+        # The server stops a call's statements itself; PostgreSQL's statement_timeout, a little later,
+        # is the backstop should that ever fail.
+        engine = _engine(settings, statement_timeout_seconds=settings.statement_timeout_seconds + 1)
         _require_schema(engine)
-        from incidents_service.server import serve
+        from incidents_service.server import serve, serve_processes
 
+        if settings.processes > 1:
+            engine.dispose()
+            return serve_processes(settings)
         return serve(settings, engine)
+
+    engine = _engine(settings)
 
     if command == "migrate":
         migrate(engine)

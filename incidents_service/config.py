@@ -15,9 +15,13 @@ class Settings:
     listen: str = DEFAULT_LISTEN
     tls_cert: str | None = None  # PEM certificate chain; with tls_key, the server speaks TLS only
     tls_key: str | None = None
-    workers: int = 16  # threads serving calls; also the database connection pool size
+    workers: int = 16  # threads running calls' storage work, per process
     log_level: str = "INFO"
     grace_seconds: float = 10.0  # SIGTERM: how long calls in flight may take to finish
+    # The most one call's statements may run, whatever the client's deadline (SPEC 11).
+    statement_timeout_seconds: float = 10.0
+    processes: int = 1  # serving processes sharing the listen port
+    reuse_port: bool = False  # set by `serve --processes N` for its children only
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -30,7 +34,26 @@ class Settings:
             workers=int(env.get("INCIDENTS_WORKERS", "16")),
             log_level=env.get("INCIDENTS_LOG_LEVEL", "INFO").upper(),
             grace_seconds=float(env.get("INCIDENTS_GRACE_SECONDS", "10")),
+            statement_timeout_seconds=float(env.get("INCIDENTS_STATEMENT_TIMEOUT_SECONDS", "10")),
+            processes=int(env.get("INCIDENTS_PROCESSES", "1")),
+            reuse_port=env.get("INCIDENTS_REUSE_PORT", "") == "1",
         )
+
+    def for_child_process(self) -> dict[str, str]:
+        """The environment that makes `serve` in a child process serve exactly these settings, on a
+        port shared with its siblings."""
+        return {
+            "INCIDENTS_DATABASE_URL": self.database_url,
+            "INCIDENTS_LISTEN": self.listen,
+            "INCIDENTS_TLS_CERT": self.tls_cert or "",
+            "INCIDENTS_TLS_KEY": self.tls_key or "",
+            "INCIDENTS_WORKERS": str(self.workers),
+            "INCIDENTS_LOG_LEVEL": self.log_level,
+            "INCIDENTS_GRACE_SECONDS": str(self.grace_seconds),
+            "INCIDENTS_STATEMENT_TIMEOUT_SECONDS": str(self.statement_timeout_seconds),
+            "INCIDENTS_PROCESSES": "1",
+            "INCIDENTS_REUSE_PORT": "1",
+        }
 
     def problems(self) -> list[str]:
         """Settings that cannot work, each as one line for the operator."""
@@ -42,6 +65,12 @@ class Settings:
                 found.append(f"TLS file not found: {path}")
         if not 1 <= self.workers <= 1000:
             found.append("workers must be between 1 and 1000")
+        if not 1 <= self.processes <= 64:
+            found.append("processes must be between 1 and 64")
+        if not 0.1 <= self.statement_timeout_seconds <= 3600:
+            found.append("statement timeout must be between 0.1 and 3600 seconds")
+        if self.processes > 1 and self.listen.endswith(":0"):
+            found.append("--processes needs a fixed port: the processes share it")
         if self.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             found.append("log level must be DEBUG, INFO, WARNING or ERROR")
         host, _, port = self.listen.rpartition(":")

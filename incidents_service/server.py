@@ -1,12 +1,23 @@
-"""Assembling the grpc.Server: servicers, the call interceptor, health, reflection, TLS, shutdown."""
+"""Assembling the server: a grpc.aio server with the servicers, the call interceptor, health, reflection, TLS,
+shutdown; and `serve --processes N`, N such processes on one port.
+
+The serving model (SPEC 11, README "Serving model"): one event loop per process receives every call;
+health and reflection are answered on the loop; an authenticated call's storage work runs on a bounded
+pool of threads with its own database pools. Key look-ups and the health probe use a separate small
+engine and thread pool, so neither ever waits behind queries.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 import signal
-import threading
+import subprocess
+import sys
+import time
 from concurrent import futures
-from types import FrameType
+from typing import Any
 
 import grpc
 from com.coralogixapis.incidents.v1 import incidents_service_pb2 as svc
@@ -27,7 +38,7 @@ from incidents_service.api.servicers import (
 from incidents_service.auth import Authenticator
 from incidents_service.config import Settings
 from incidents_service.operations import IncidentOperations
-from incidents_service.storage.database import ping
+from incidents_service.storage.database import create_control_engine, ping
 from incidents_service.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("incidents_service.server")
@@ -37,38 +48,56 @@ SERVICE_NAMES = (
     api.DESCRIPTOR.services_by_name["AlertIngestionService"].full_name,
     api.DESCRIPTOR.services_by_name["IncidentManagementService"].full_name,
 )
+# The asyncio health servicer (grpc_health.v1.health.aio), which grpc-stubs does not know yet.
+AsyncHealthServicer: Any = health.aio.HealthServicer  # type: ignore[attr-defined]
 HEALTH_PROBE_SECONDS = 2.0
-MAX_MESSAGE_BYTES = 16 * 1024 * 1024  # 1000 alert events with large descriptions fit; more is refused
+# SPEC 11: a request above 4 MiB is refused from its length prefix, before it is buffered.
+MAX_REQUEST_BYTES = 4 * 1024 * 1024
+# Streams one HTTP/2 connection may have open at once (half-sent ones included).
+MAX_STREAMS_PER_CONNECTION = 128
+# Calls admitted and waiting for (or holding) a storage thread, and the request bytes they may hold,
+# before the server sheds load with UNAVAILABLE: what bounds a process's memory (README "Serving model").
+QUEUED_CALLS = 512
+QUEUED_REQUEST_BYTES = 64 * 1024 * 1024
 
 
 class DatabaseHealth:
-    """Keeps the standard health service SERVING exactly while the database answers."""
+    """Keeps the standard health service SERVING exactly while the database answers.
 
-    def __init__(self, engine: Engine, servicer: health.HealthServicer) -> None:
+    The probe runs on the control engine and thread, never on the pools that serve queries: a busy
+    server is not an unhealthy one, and Check itself only reads the last answer.
+    """
+
+    def __init__(self, engine: Engine, servicer: Any, executor: futures.Executor) -> None:
         self._engine = engine
         self._servicer = servicer
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="database-health", daemon=True)
+        self._executor = executor
+        self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        self.probe()
-        self._thread.start()
-
-    def probe(self) -> bool:
-        serving = ping(self._engine)
-        status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
-        for name in ("", *SERVICE_NAMES):
-            self._servicer.set(name, status)
+    async def probe(self) -> bool:
+        serving = await asyncio.get_running_loop().run_in_executor(self._executor, ping, self._engine)
+        await self._set(
+            health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+        )
         return serving
 
-    def _run(self) -> None:
-        while not self._stopped.wait(HEALTH_PROBE_SECONDS):
-            self.probe()
-
-    def stop(self) -> None:
-        self._stopped.set()
+    async def _set(self, status: int) -> None:
         for name in ("", *SERVICE_NAMES):
-            self._servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+            await self._servicer.set(name, status)
+
+    async def start(self) -> None:
+        await self.probe()
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(HEALTH_PROBE_SECONDS)
+            await self.probe()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        await self._set(health_pb2.HealthCheckResponse.NOT_SERVING)
 
 
 def load_page_token_secret(engine: Engine) -> bytes:
@@ -79,57 +108,148 @@ def load_page_token_secret(engine: Engine) -> bytes:
     return bytes.fromhex(secret)
 
 
-def build_server(settings: Settings, engine: Engine) -> tuple[grpc.Server, DatabaseHealth, int]:
-    """The configured server (not started), its health monitor, and the port it is bound to."""
-    operations = IncidentOperations(engine)
-    page_tokens = PageTokenCodec(load_page_token_secret(engine))
-    server = grpc.server(
-        futures.ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="rpc"),
-        interceptors=[CallInterceptor(Authenticator(engine))],
-        options=[
-            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-            ("grpc.so_reuseport", 0),
-        ],
-        maximum_concurrent_rpcs=settings.workers * 8,
+class IncidentsServer:
+    """One serving process. Build it anywhere; start, serve and stop it on one event loop."""
+
+    def __init__(self, settings: Settings, engine: Engine) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.control_engine = create_control_engine(engine)
+        self._storage_threads = futures.ThreadPoolExecutor(settings.workers, thread_name_prefix="storage")
+        self._control_threads = futures.ThreadPoolExecutor(2, thread_name_prefix="control")
+        self.operations = IncidentOperations(engine)
+        self.page_tokens = PageTokenCodec(load_page_token_secret(engine))
+        self.port = 0
+        self._server: grpc.aio.Server | None = None
+        self._health: DatabaseHealth | None = None
+        # Generic handlers served beside the services, behind the same interceptor (tests add probes here).
+        self.extra_handlers: tuple[grpc.GenericRpcHandler, ...] = ()
+
+    async def start(self) -> int:
+        """Bind, start serving and probing the database; answers the bound port."""
+        settings = self.settings
+        server = grpc.aio.server(
+            interceptors=[
+                CallInterceptor(
+                    Authenticator(self.control_engine, executor=self._control_threads),
+                    self._storage_threads,
+                    threads=settings.workers,
+                    statement_limit_seconds=settings.statement_timeout_seconds,
+                    queue_limit=QUEUED_CALLS,
+                    queue_bytes=QUEUED_REQUEST_BYTES,
+                )
+            ],
+            options=[
+                ("grpc.max_receive_message_length", MAX_REQUEST_BYTES),
+                ("grpc.max_concurrent_streams", MAX_STREAMS_PER_CONNECTION),
+                # Only `serve --processes N` shares its port; otherwise a busy port is an error.
+                ("grpc.so_reuseport", 1 if settings.reuse_port else 0),
+            ],
+        )
+        svc_grpc.add_IncidentsServiceServicer_to_server(IncidentsServicer(self.operations, self.page_tokens), server)
+        api_grpc.add_AlertIngestionServiceServicer_to_server(AlertIngestionServicer(self.operations), server)
+        api_grpc.add_IncidentManagementServiceServicer_to_server(IncidentManagementServicer(self.operations), server)
+        health_servicer = AsyncHealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+        enable_documented_reflection((*SERVICE_NAMES, health.SERVICE_NAME), server)
+        server.add_generic_rpc_handlers(self.extra_handlers)
+        if settings.tls_cert and settings.tls_key:
+            with open(settings.tls_key, "rb") as key_file, open(settings.tls_cert, "rb") as cert_file:
+                credentials = grpc.ssl_server_credentials([(key_file.read(), cert_file.read())])
+            port = server.add_secure_port(settings.listen, credentials)
+        else:
+            port = server.add_insecure_port(settings.listen)
+        if port == 0:
+            raise OSError(f"cannot listen on {settings.listen}")
+        self._server = server
+        self._health = DatabaseHealth(self.control_engine, health_servicer, self._control_threads)
+        await server.start()
+        await self._health.start()
+        self.port = port
+        return port
+
+    async def stop(self, grace: float | None) -> None:
+        """Refuse new calls, let those in flight finish within `grace` seconds, release everything."""
+        if self._health is not None:
+            await self._health.stop()
+        if self._server is not None:
+            await self._server.stop(grace)
+        self._storage_threads.shutdown(wait=True, cancel_futures=True)
+        self._control_threads.shutdown(wait=True, cancel_futures=True)
+        self.control_engine.dispose()
+
+
+async def _serve_until_signalled(settings: Settings, engine: Engine) -> None:
+    server = IncidentsServer(settings, engine)
+    stop_requested = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, _request_stop, signum, stop_requested)
+    await server.start()
+    log.info(
+        '{"event": "serving", "listen": "%s", "tls": %s, "pid": %d}',
+        settings.listen,
+        "true" if settings.tls_cert else "false",
+        os.getpid(),
     )
-    svc_grpc.add_IncidentsServiceServicer_to_server(IncidentsServicer(operations, page_tokens), server)
-    api_grpc.add_AlertIngestionServiceServicer_to_server(AlertIngestionServicer(operations), server)
-    api_grpc.add_IncidentManagementServiceServicer_to_server(IncidentManagementServicer(operations), server)
-    health_servicer = health.HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    enable_documented_reflection((*SERVICE_NAMES, health.SERVICE_NAME), server)
-    if settings.tls_cert and settings.tls_key:
-        with open(settings.tls_key, "rb") as key_file, open(settings.tls_cert, "rb") as cert_file:
-            credentials = grpc.ssl_server_credentials([(key_file.read(), cert_file.read())])
-        port = server.add_secure_port(settings.listen, credentials)
-    else:
-        port = server.add_insecure_port(settings.listen)
-    if port == 0:
-        raise OSError(f"cannot listen on {settings.listen}")
-    return server, DatabaseHealth(engine, health_servicer), port
+    await stop_requested.wait()
+    await server.stop(settings.grace_seconds)
+
+
+def _request_stop(signum: int, stop_requested: asyncio.Event) -> None:
+    if not stop_requested.is_set():
+        log.info('{"event": "shutdown", "signal": "%s", "pid": %d}', signal.Signals(signum).name, os.getpid())
+    stop_requested.set()
 
 
 def serve(settings: Settings, engine: Engine) -> int:
     """Serve until SIGTERM or SIGINT; then refuse new calls, finish those in flight, exit 0."""
-    server, database_health, _port = build_server(settings, engine)
-    stop_requested = threading.Event()
-
-    def request_stop(signum: int, _frame: FrameType | None) -> None:
-        log.info('{"event": "shutdown", "signal": "%s"}', signal.Signals(signum).name)
-        stop_requested.set()
-
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
-    server.start()
-    database_health.start()
-    log.info(
-        '{"event": "serving", "listen": "%s", "tls": %s}',
-        settings.listen,
-        "true" if settings.tls_cert else "false",
-    )
-    stop_requested.wait()
-    database_health.stop()
-    server.stop(settings.grace_seconds).wait()
+    sys.setswitchinterval(float(os.environ.get("INCIDENTS_SWITCH_INTERVAL", "0.005")))
+    asyncio.run(_serve_until_signalled(settings, engine))
     engine.dispose()
-    log.info('{"event": "stopped"}')
+    log.info('{"event": "stopped", "pid": %d}', os.getpid())
+    return 0
+
+
+def serve_processes(settings: Settings) -> int:
+    """`serve --processes N`: N serving processes sharing the listen port (SO_REUSEPORT), nothing else.
+
+    Each child is a fresh interpreter (gRPC does not survive fork) with its own pools. SIGTERM or
+    SIGINT is passed to every child, which drains its calls; the parent exits 0 once all have. A child
+    that dies on its own takes the others down and the parent exits non-zero, for the supervisor
+    (systemd, Kubernetes) to restart the whole, rather than serve on quietly with fewer processes.
+    """
+    environment = {**os.environ, **settings.for_child_process()}
+    children = [
+        subprocess.Popen([sys.executable, "-m", "incidents_service.cli", "serve"], env=environment)
+        for _ in range(settings.processes)
+    ]
+    stopping = False
+
+    def forward(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        if not stopping:
+            log.info(
+                '{"event": "shutdown", "signal": "%s", "processes": %d}', signal.Signals(signum).name, len(children)
+            )
+        stopping = True
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    failed = 0
+    while any(child.poll() is None for child in children):
+        for child in children:
+            code = child.poll()
+            if code is not None and code != 0 and not stopping:
+                log.error('{"event": "process_died", "pid": %d, "exit_code": %d}', child.pid, code)
+                failed = code if code > 0 else 1
+                forward(signal.SIGTERM, None)
+        time.sleep(0.1)
+    codes = [child.returncode for child in children]
+    if failed or any(codes):
+        return failed or 1
+    log.info('{"event": "stopped", "processes": %d}', len(children))
     return 0

@@ -8,7 +8,9 @@ With CI=true a PostgreSQL that cannot be reached fails the run instead of skippi
 
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,7 +27,7 @@ from sqlalchemy import Engine
 
 from incidents_service import auth
 from incidents_service.config import Settings
-from incidents_service.server import build_server
+from incidents_service.server import IncidentsServer
 from incidents_service.storage.database import create_database_engine
 from incidents_service.storage.migrate import migrate
 
@@ -82,6 +84,24 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+class BackgroundServer:
+    """An IncidentsServer on its own event loop in a thread, for tests that call it over a real channel."""
+
+    def __init__(self, settings: Settings, engine: Engine) -> None:
+        self.server = IncidentsServer(settings, engine)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="test-server-loop", daemon=True)
+
+    def start(self) -> int:
+        self._thread.start()
+        return asyncio.run_coroutine_threadsafe(self.server.start(), self._loop).result(30)
+
+    def stop(self, grace: float | None = None) -> None:
+        asyncio.run_coroutine_threadsafe(self.server.stop(grace), self._loop).result(60)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+
 @dataclass
 class RunningServer:
     address: str
@@ -93,15 +113,13 @@ class RunningServer:
 @pytest.fixture(scope="session")
 def server(engine: Engine, database_url: str) -> Iterator[RunningServer]:
     settings = Settings(database_url=database_url, listen="127.0.0.1:0", workers=8)
-    grpc_server, database_health, port = build_server(settings, engine)
-    grpc_server.start()
-    database_health.start()
+    background = BackgroundServer(settings, engine)
+    port = background.start()
     address = f"127.0.0.1:{port}"
     channel = grpc.insecure_channel(address)
     yield RunningServer(address, channel, engine, database_url)
     channel.close()
-    database_health.stop()
-    grpc_server.stop(None)
+    background.stop()
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 Every limit is refused with INVALID_ARGUMENT whose google.rpc.BadRequest names the field and whose
 description (and message) names the limit, and a request exactly at the limit is served. Over the
-server's message size (server.MAX_MESSAGE_BYTES) the answer is RESOURCE_EXHAUSTED. A call whose
+server's message size (server.MAX_REQUEST_BYTES) the answer is RESOURCE_EXHAUSTED. A call whose
 deadline passes answers DEADLINE_EXCEEDED, and a write is all or nothing (SPEC 9: one call is one
 transaction), whether or not the service finishes it after the client gave up.
 """
@@ -27,7 +27,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
 from sqlalchemy import text
 
-from incidents_service.server import MAX_MESSAGE_BYTES
+from incidents_service.server import MAX_REQUEST_BYTES
 from tests.builders import alert, get, report, status_details, sv, svs
 from tests.conftest import Client, TeamFactory
 
@@ -380,8 +380,8 @@ def test_more_than_1000_alert_events_are_refused_naming_the_limit(client):
 
 
 def test_a_message_over_the_servers_size_limit_is_resource_exhausted(server, client):
-    request = api.CreateIncidentRequest(name="huge", description="a" * (MAX_MESSAGE_BYTES + 1))
-    assert request.ByteSize() > MAX_MESSAGE_BYTES
+    request = api.CreateIncidentRequest(name="huge", description="a" * (MAX_REQUEST_BYTES + 1))
+    assert request.ByteSize() > MAX_REQUEST_BYTES
 
     with pytest.raises(grpc.RpcError) as info:
         client.management.CreateIncident(request, timeout=60)
@@ -393,9 +393,9 @@ def test_a_message_over_the_servers_size_limit_is_resource_exhausted(server, cli
 
 def test_a_batch_of_valid_alert_events_over_the_size_limit_is_resource_exhausted_and_applies_nothing(server, client):
     description = "d" * (MAX_DESCRIPTION_BYTES - 100)  # each event within every limit
-    count = MAX_MESSAGE_BYTES // len(description) + 2
+    count = MAX_REQUEST_BYTES // len(description) + 2
     request = report(*[alert(f"corr-{i}", f"cx-{i}", description=description) for i in range(count)])
-    assert count <= MAX_EVENTS and request.ByteSize() > MAX_MESSAGE_BYTES
+    assert count <= MAX_EVENTS and request.ByteSize() > MAX_REQUEST_BYTES
 
     with pytest.raises(grpc.RpcError) as info:
         client.ingestion.ReportAlertEvents(request, timeout=60)
@@ -406,9 +406,9 @@ def test_a_batch_of_valid_alert_events_over_the_size_limit_is_resource_exhausted
 
 
 def test_a_message_just_under_the_size_limit_reaches_the_service(client):
-    """The limit is the server's: a message of nearly MAX_MESSAGE_BYTES is read and judged on its content."""
-    request = api.CreateIncidentRequest(name="big", description="a" * (MAX_MESSAGE_BYTES - 64))
-    assert request.ByteSize() <= MAX_MESSAGE_BYTES
+    """The limit is the server's: a message of nearly MAX_REQUEST_BYTES is read and judged on its content."""
+    request = api.CreateIncidentRequest(name="big", description="a" * (MAX_REQUEST_BYTES - 64))
+    assert request.ByteSize() <= MAX_REQUEST_BYTES
 
     _refused(lambda: client.management.CreateIncident(request, timeout=60), "description", "64 KiB")
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import shutil
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import grpc
@@ -15,20 +17,27 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from incidents_service.config import Settings
 from incidents_service.domain.errors import StorageUnavailable
 from incidents_service.operations import IncidentOperations
-from incidents_service.server import SERVICE_NAMES, DatabaseHealth, build_server
+from incidents_service.server import SERVICE_NAMES, DatabaseHealth
 from incidents_service.storage.database import create_database_engine
 from tests.builders import alert, get, report
+from tests.conftest import BackgroundServer
 
 UNREACHABLE_POSTGRES = "postgresql://nobody@127.0.0.1:1/incidents"
 
 
 def test_health_is_not_serving_while_the_database_does_not_answer():
     engine = create_database_engine(UNREACHABLE_POSTGRES)
-    servicer = health.HealthServicer()
-    assert DatabaseHealth(engine, servicer).probe() is False
-    for name in ("", *SERVICE_NAMES):
-        answer = servicer.Check(health_pb2.HealthCheckRequest(service=name), None)
-        assert answer.status == health_pb2.HealthCheckResponse.NOT_SERVING
+
+    async def probe_and_check() -> list[int]:
+        servicer = health.aio.HealthServicer()
+        with ThreadPoolExecutor(1) as executor:
+            assert await DatabaseHealth(engine, servicer, executor).probe() is False
+        answers = [
+            await servicer.Check(health_pb2.HealthCheckRequest(service=name), None) for name in ("", *SERVICE_NAMES)
+        ]
+        return [answer.status for answer in answers]
+
+    assert set(asyncio.run(probe_and_check())) == {health_pb2.HealthCheckResponse.NOT_SERVING}
 
 
 def test_health_is_serving_while_the_database_answers(server):
@@ -88,18 +97,15 @@ def test_with_a_certificate_the_server_speaks_tls_only(engine, database_url, cer
     settings = Settings(
         database_url=database_url, listen="127.0.0.1:0", tls_cert=str(cert), tls_key=str(key), workers=2
     )
-    grpc_server, _health, port = build_server(settings, engine)
-    grpc_server.start()
+    background = BackgroundServer(settings, engine)
+    port = background.start()
     try:
         credentials = grpc.ssl_channel_credentials(root_certificates=cert.read_bytes())
         with grpc.secure_channel(f"localhost:{port}", credentials) as channel:
             answer = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=5)
-            assert answer.status in (
-                health_pb2.HealthCheckResponse.SERVING,
-                health_pb2.HealthCheckResponse.NOT_SERVING,
-            )
+            assert answer.status == health_pb2.HealthCheckResponse.SERVING
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel, pytest.raises(grpc.RpcError) as refused:
             health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=3)
         assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
     finally:
-        grpc_server.stop(None)
+        background.stop()

@@ -18,6 +18,8 @@ from incidents_service.domain.errors import (
     InvalidArgument,
     NotFound,
     PermissionDenied,
+    ResourceExhausted,
+    StatementTimeLimit,
     StorageUnavailable,
     Unauthenticated,
 )
@@ -103,6 +105,17 @@ def _code_and_details(error: DomainError) -> tuple[int, list[Message]]:
     if isinstance(error, Unauthenticated):
         info = error_details_pb2.ErrorInfo(reason="UNAUTHENTICATED", domain=ERROR_DOMAIN)
         return code_pb2.UNAUTHENTICATED, [info]
+    if isinstance(error, StatementTimeLimit):
+        info = error_details_pb2.ErrorInfo(
+            reason="STATEMENT_TIME_LIMIT",
+            domain=ERROR_DOMAIN,
+            metadata={"limit_seconds": f"{error.limit_seconds:g}"} if error.limit_seconds is not None else {},
+        )
+        return code_pb2.RESOURCE_EXHAUSTED, [info]
+    if isinstance(error, ResourceExhausted):
+        return code_pb2.RESOURCE_EXHAUSTED, [
+            error_details_pb2.ErrorInfo(reason="RESPONSE_TOO_LARGE", domain=ERROR_DOMAIN)
+        ]
     if isinstance(error, CallEnded):
         return code_pb2.DEADLINE_EXCEEDED, []
     if isinstance(error, StorageUnavailable):

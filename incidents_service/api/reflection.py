@@ -70,7 +70,7 @@ class _DocumentedPool:
         return self._pool.FindAllExtensions(message)
 
 
-def enable_documented_reflection(service_names: tuple[str, ...], server: grpc.Server) -> None:
+def enable_documented_reflection(service_names: tuple[str, ...], server: grpc.Server | grpc.aio.Server) -> None:
     reflection.enable_server_reflection(
         (*service_names, reflection.SERVICE_NAME), server, pool=cast(Any, _DocumentedPool())
     )

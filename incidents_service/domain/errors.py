@@ -85,5 +85,22 @@ class CallEnded(DomainError):
         super().__init__("the call's deadline passed before it finished; nothing was changed")
 
 
+class StatementTimeLimit(CallEnded):
+    """The call's statements ran past the server's time limit while the client still waited."""
+
+    def __init__(self, limit_seconds: float | None) -> None:
+        self.limit_seconds = limit_seconds
+        DomainError.__init__(
+            self,
+            "the query ran past the server's time limit"
+            + (f" of {limit_seconds:g} s per call" if limit_seconds is not None else "")
+            + "; narrow the filter or ask for a smaller page. Nothing was changed",
+        )
+
+
+class ResourceExhausted(DomainError):
+    """The request asks for more than the server answers in one call (a limit, not a failure)."""
+
+
 class ConcurrentConflict(Exception):
     """Another transaction won a race (unique key or serialization); the operation is retried whole."""

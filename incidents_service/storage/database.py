@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from typing import Any
 
@@ -23,6 +24,18 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def with_statement_timeout(url: str, seconds: float) -> str:
+    """A PostgreSQL URL whose sessions stop any statement after `seconds` (the server-side backstop of
+    the per-call limit, which the serving process also enforces itself). Other URLs are unchanged."""
+    parsed = make_url(normalize_url(url))
+    if parsed.get_backend_name() != "postgresql":
+        return url
+    options = " ".join(
+        filter(None, [str(parsed.query.get("options", "")), f"-c statement_timeout={int(seconds * 1000)}"])
+    )
+    return parsed.update_query_dict({"options": options}).render_as_string(hide_password=False)
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
@@ -35,6 +48,12 @@ def create_database_engine(url: str, pool_size: int = 10) -> Engine:
     if backend == "postgresql":
         return _postgres_engine(url, pool_size)
     raise ValueError(f"unsupported database URL scheme {backend!r}: use sqlite:/// or postgresql://")
+
+
+def create_control_engine(engine: Engine) -> Engine:
+    """A small engine of its own for API key look-ups and the health probe, so that neither waits for
+    a pooled connection behind queries (SPEC 11)."""
+    return create_database_engine(engine.url.render_as_string(hide_password=False), pool_size=2)
 
 
 def create_read_engine(engine: Engine) -> Engine:
@@ -71,6 +90,9 @@ def _postgres_engine(url: str, pool_size: int, **options: Any) -> Engine:
 
 
 def _sqlite_engine(url: str) -> Engine:
+    path = make_url(url).database
+    if path and path != ":memory:" and not path.startswith("file:"):
+        _owner_only(path)
     engine = create_engine(
         url,
         json_deserializer=orjson.loads,  # label maps, payloads, alerts: JSON read on every call, decoded fast
@@ -95,6 +117,24 @@ def _sqlite_engine(url: str) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def _owner_only(path: str) -> None:
+    """The database file holds every team's incidents, key hashes and the page-token secret: create it
+    readable by its owner only (SQLite gives its -wal and -shm files the same mode), and tighten an
+    existing file made before this rule."""
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return  # a missing folder or a read-only file: SQLite reports it in its own words
+    try:
+        if os.fstat(descriptor).st_uid == os.getuid():
+            os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(path + suffix) and os.stat(path + suffix).st_uid == os.getuid():
+            os.chmod(path + suffix, 0o600)
 
 
 def ping(engine: Engine) -> bool:

@@ -76,6 +76,19 @@ class AccessRepository:
         statement = self._select_keys().order_by(teams.c.name, api_keys.c.created_at)
         return [_key_from_row(row) for row in self._connection.execute(statement)]
 
+    def key_may_write(self, key_id: str, lock: bool) -> bool:
+        """Whether the key is still active, read inside the writing transaction.
+
+        On PostgreSQL the row is locked FOR SHARE until the write commits, so `api-keys revoke` (an
+        UPDATE of that row) waits for writes already running and every later write sees the revocation.
+        SQLite writers are serialized by BEGIN IMMEDIATE, which gives the same order.
+        """
+        statement = select(api_keys.c.revoked_at).where(api_keys.c.id == key_id)
+        if lock:
+            statement = statement.with_for_update(read=True)
+        row = self._connection.execute(statement).first()
+        return row is not None and row.revoked_at is None
+
     def revoke_api_key(self, key_id: str, at: datetime) -> bool:
         result = self._connection.execute(
             update(api_keys).where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None)).values(revoked_at=at)

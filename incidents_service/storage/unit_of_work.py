@@ -8,7 +8,9 @@ with unit_of_work(team_id, write=True) as uow:
 
 from __future__ import annotations
 
-from contextlib import ExitStack, suppress
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, suppress
+from contextvars import ContextVar
 from types import TracebackType
 
 from sqlalchemy import Connection, Engine
@@ -20,14 +22,31 @@ from incidents_service.domain.errors import (
     ConcurrentConflict,
     FieldViolation,
     InvalidArgument,
+    StatementTimeLimit,
     StorageUnavailable,
+    Unauthenticated,
 )
-from incidents_service.storage.database import interrupt
+from incidents_service.storage.database import interrupt, is_sqlite
 from incidents_service.storage.repository import IncidentRepository
 from incidents_service.storage.teams import AccessRepository
 
 # PostgreSQL SQLSTATEs that mean "another transaction won; run yours again".
 _RETRYABLE_SQLSTATES = {"40001", "40P01", "23505"}
+# query_canceled: our own cancel request, or the server-side statement_timeout backstop.
+_CANCELED_SQLSTATE = "57014"
+
+# The API key a call's writes are made with (set by the interceptor): every write transaction re-reads
+# it, so no write commits once `api-keys revoke` has returned (SPEC 11).
+_writing_key: ContextVar[str | None] = ContextVar("writing_key", default=None)
+
+
+@contextmanager
+def writes_authorized_by(key_id: str) -> Iterator[None]:
+    token = _writing_key.set(key_id)
+    try:
+        yield
+    finally:
+        _writing_key.reset(token)
 
 
 class UnitOfWork:
@@ -45,7 +64,7 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         if self._deadline is not None and self._deadline.expired():
-            raise CallEnded()
+            raise _ended(self._deadline)
         try:
             connection = self._engine.connect()
             if self._write:
@@ -58,13 +77,23 @@ class UnitOfWork:
             self._watch.enter_context(self._deadline.on_cancel(self._interrupt))
         self.incidents = IncidentRepository(connection, self._team_id, lock_rows=self._write)
         self.access = AccessRepository(connection)
+        key_id = _writing_key.get()
+        if self._write and key_id is not None:
+            try:
+                may_write = self.access.key_may_write(key_id, lock=not is_sqlite(self._engine))
+            except BaseException as exc:
+                self.__exit__(type(exc), exc, exc.__traceback__)
+                raise
+            if not may_write:
+                self.__exit__(None, None, None)
+                raise Unauthenticated("this API key has been revoked")
         return self
 
     def commit(self) -> None:
         assert self._connection is not None
         if self._deadline is not None and self._deadline.expired():
             # Nobody waits for this answer any more, and the client may already retry: roll back.
-            raise CallEnded()
+            raise _ended(self._deadline)
         self._connection.commit()
         self._committed = True
 
@@ -92,11 +121,19 @@ class UnitOfWork:
         finally:
             self._connection.close()
         if call_ended and isinstance(exc, Exception) and not isinstance(exc, CallEnded):
-            raise CallEnded() from exc
+            raise _ended(self._deadline) from exc
         if isinstance(exc, Exception):
             translated = translate_storage_error(exc)
             if translated is not exc:
                 raise translated from exc
+
+
+def _ended(deadline: CallDeadline | None) -> CallEnded:
+    """How the call's work was stopped: by the server's time limit while the client still waited, or
+    because the client's deadline passed or it went away."""
+    if deadline is not None and deadline.stopped_by_server_limit():
+        return StatementTimeLimit(deadline.server_limit_seconds)
+    return CallEnded()
 
 
 def translate_storage_error(exc: Exception) -> Exception:
@@ -111,6 +148,9 @@ def translate_storage_error(exc: Exception) -> Exception:
             # program_limit_exceeded: a value too large for an index entry. The limits checked at the
             # API edge keep requests below these, so this is a last guard: the request is the problem.
             return InvalidArgument([FieldViolation("request", "a value is too large for the database to store")])
+        if sqlstate == _CANCELED_SQLSTATE:
+            # The server-side statement_timeout backstop fired before the call's own timer.
+            return StatementTimeLimit(None)
         if isinstance(exc, OperationalError) or exc.connection_invalidated:
             return StorageUnavailable("the database is unavailable; retry later")
     if isinstance(exc, TimeoutError):
