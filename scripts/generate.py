@@ -1,9 +1,11 @@
-"""protoc output for every .proto under protos/: Python modules, .pyi stubs, gRPC stubs, and a
+"""protoc output for every .proto under protos/: Python modules, .pyi stubs, gRPC stubs, Connect stubs
+(`*_connect.py`, protoc-gen-connectrpc over the same google.protobuf `_pb2` messages as gRPC), and a
 descriptor set that keeps the doc comments (served by reflection so `grpcurl describe` shows them).
 
 Usage: python scripts/generate.py OUTPUT_DIR
 """
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -19,6 +21,14 @@ def main(output: Path) -> int:
     descriptor_set = output / "incidents_service_api" / "descriptor_set.binpb"
     descriptor_set.parent.mkdir(parents=True, exist_ok=True)
     include = str(Path(protoc.__file__).parent / "_proto")
+    # The Connect plugin is installed beside this interpreter (.venv/bin), pinned in pyproject.toml.
+    connect_plugin = Path(sys.executable).parent / "protoc-gen-connectrpc"
+    if not connect_plugin.exists():
+        found = shutil.which("protoc-gen-connectrpc")
+        if found is None:
+            print("protoc-gen-connectrpc not found: run `make install`", file=sys.stderr)
+            return 1
+        connect_plugin = Path(found)
     status = protoc.main(
         [
             "grpc_tools.protoc",
@@ -27,6 +37,10 @@ def main(output: Path) -> int:
             f"--python_out={output}",
             f"--pyi_out={output}",
             f"--grpc_python_out={output}",
+            f"--plugin=protoc-gen-connectrpc={connect_plugin}",
+            f"--connectrpc_out={output}",
+            # Stubs over google.protobuf messages (the `_pb2` modules gRPC uses), async servers only.
+            "--connectrpc_opt=protobuf=google,io=async",
             "--include_imports",
             "--include_source_info",
             f"--descriptor_set_out={descriptor_set}",
