@@ -68,6 +68,12 @@ METHOD_PERMISSIONS: dict[str, str] = {
     _INGESTION + "ReportAlertEvents": INGEST,
 }
 
+# The HTTP routes that are not rpcs (SPEC 12): the alert intakes of Alertmanager and PagerDuty senders.
+HTTP_ROUTE_PERMISSIONS: dict[str, str] = {
+    "/v1/intake/alertmanager": INGEST,
+    "/v2/enqueue": INGEST,
+}
+
 # Health and reflection answer without a key so probes and `grpcurl list` work.
 UNAUTHENTICATED_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 
@@ -189,7 +195,7 @@ def _caller(record: object) -> Caller:
 
 
 def authorize(caller: Caller, method: str) -> None:
-    permission = METHOD_PERMISSIONS.get(method)
+    permission = METHOD_PERMISSIONS.get(method) or HTTP_ROUTE_PERMISSIONS.get(method)
     if permission is None:
         raise PermissionDenied(f"(no permission grants {method})")
     if permission not in caller.permissions:

@@ -38,8 +38,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", parents=[database], help="serve the gRPC API")
+    serve = commands.add_parser("serve", parents=[database], help="serve the API over gRPC and HTTP")
     serve.add_argument("--listen", help="HOST:PORT (env INCIDENTS_LISTEN; default 127.0.0.1:50051)")
+    serve.add_argument(
+        "--http-listen",
+        help="HOST:PORT for HTTP: Connect and the alert intake (env INCIDENTS_HTTP_LISTEN; default "
+        "127.0.0.1:8080; empty: no HTTP)",
+    )
     serve.add_argument("--tls-cert", help="PEM certificate chain (env INCIDENTS_TLS_CERT); TLS only when set")
     serve.add_argument("--tls-key", help="PEM private key (env INCIDENTS_TLS_KEY)")
     serve.add_argument("--workers", type=int, help="threads serving calls (env INCIDENTS_WORKERS; default 16)")
@@ -95,6 +100,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     overrides = {
         "database_url": getattr(args, "database_url", None),
         "listen": getattr(args, "listen", None),
+        "http_listen": getattr(args, "http_listen", None),
         "tls_cert": getattr(args, "tls_cert", None),
         "tls_key": getattr(args, "tls_key", None),
         "workers": getattr(args, "workers", None),

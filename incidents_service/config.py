@@ -7,12 +7,16 @@ from dataclasses import dataclass
 
 DEFAULT_DATABASE_URL = "sqlite:///incidents.db"
 DEFAULT_LISTEN = "127.0.0.1:50051"
+DEFAULT_HTTP_LISTEN = "127.0.0.1:8080"
 
 
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     listen: str = DEFAULT_LISTEN
+    # HTTP (Connect and the alert intake, SPEC 12); "" serves none. `serve` defaults to DEFAULT_HTTP_LISTEN
+    # (from_environment); a server built in code (tests, embedding) serves HTTP only when asked.
+    http_listen: str = ""
     tls_cert: str | None = None  # PEM certificate chain; with tls_key, the server speaks TLS only
     tls_key: str | None = None
     workers: int = 16  # threads running calls' storage work, per process
@@ -29,6 +33,7 @@ class Settings:
         return cls(
             database_url=env.get("INCIDENTS_DATABASE_URL", DEFAULT_DATABASE_URL),
             listen=env.get("INCIDENTS_LISTEN", DEFAULT_LISTEN),
+            http_listen=env.get("INCIDENTS_HTTP_LISTEN", DEFAULT_HTTP_LISTEN),
             tls_cert=env.get("INCIDENTS_TLS_CERT") or None,
             tls_key=env.get("INCIDENTS_TLS_KEY") or None,
             workers=int(env.get("INCIDENTS_WORKERS", "16")),
@@ -45,6 +50,7 @@ class Settings:
         return {
             "INCIDENTS_DATABASE_URL": self.database_url,
             "INCIDENTS_LISTEN": self.listen,
+            "INCIDENTS_HTTP_LISTEN": self.http_listen,
             "INCIDENTS_TLS_CERT": self.tls_cert or "",
             "INCIDENTS_TLS_KEY": self.tls_key or "",
             "INCIDENTS_WORKERS": str(self.workers),
@@ -76,4 +82,10 @@ class Settings:
         host, _, port = self.listen.rpartition(":")
         if not host or not port.isdigit():
             found.append(f"listen address must be HOST:PORT, got {self.listen!r}")
+        if self.http_listen:
+            host, _, port = self.http_listen.rpartition(":")
+            if not host or not port.isdigit():
+                found.append(f"HTTP listen address must be HOST:PORT (or empty: no HTTP), got {self.http_listen!r}")
+            elif self.processes > 1 and port == "0":
+                found.append("--processes needs a fixed HTTP port: the processes share it")
         return found

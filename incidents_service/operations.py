@@ -152,6 +152,22 @@ class IncidentOperations:
 
         return self._write(team_id, work)
 
+    def acknowledge_open_incident(self, team_id: str, actor: str, correlation_key: str) -> Incident | None:
+        """Acknowledge the open incident of a correlation key, as an alert sender asks (PagerDuty's
+        `acknowledge`): None when the key has no open incident; a resolved incident is left as it is
+        (acknowledging it is refused for responders too), never an error, as the sender cannot act on one.
+        """
+
+        def work(uow: UnitOfWork) -> Incident | None:
+            incident = uow.incidents.open_by_correlation_keys([correlation_key]).get(correlation_key)
+            if incident is None or incident.refusal_reason(Action.ACKNOWLEDGE) is not None:
+                return incident
+            if incident.acknowledge(actor, self.now()):
+                uow.incidents.save_all([incident])
+            return incident
+
+        return self._write(team_id, work)
+
     # ---- manual creation -----------------------------------------------------------------------
 
     def create_incident(self, team_id: str, actor: str, draft: IncidentDraft) -> IncidentView:

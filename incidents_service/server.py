@@ -1,5 +1,6 @@
 """Assembling the server: a grpc.aio server with the servicers, the call interceptor, health, reflection, TLS,
-shutdown; and `serve --processes N`, N such processes on one port.
+shutdown; beside it on the same event loop, uvicorn serving the same servicers over HTTP (Connect and
+the alert intake, SPEC 12); and `serve --processes N`, N such processes on the same ports.
 
 The serving model (SPEC 11, README "Serving model"): one event loop per process receives every call;
 health and reflection are answered on the loop; an authenticated call's storage work runs on a bounded
@@ -13,20 +14,34 @@ import asyncio
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from concurrent import futures
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
+from com.coralogixapis.incidents.v1 import incidents_service_connect as svc_connect
 from com.coralogixapis.incidents.v1 import incidents_service_pb2 as svc
 from com.coralogixapis.incidents.v1 import incidents_service_pb2_grpc as svc_grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from incidents_service_api.v1 import incidents_service_api_connect as api_connect
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
 from incidents_service_api.v1 import incidents_service_api_pb2_grpc as api_grpc
 from sqlalchemy import Engine
 
+from incidents_service.api.calls import Calls
+from incidents_service.api.http import (
+    ConnectService,
+    HttpApp,
+    HttpServer,
+    bind_http_socket,
+    http_config,
+)
+from incidents_service.api.intake import AlertIntake
 from incidents_service.api.interceptor import CallInterceptor
 from incidents_service.api.page_tokens import PageTokenCodec
 from incidents_service.api.reflection import enable_documented_reflection
@@ -100,6 +115,15 @@ class DatabaseHealth:
         await self._set(health_pb2.HealthCheckResponse.NOT_SERVING)
 
 
+@dataclass(frozen=True)
+class ServedService:
+    """One API service: its servicer, served over gRPC and over Connect (a new service is one of these)."""
+
+    servicer: Any
+    add_to_grpc_server: Callable[[Any, grpc.aio.Server], None]
+    connect_application: Any  # the generated `*ServiceASGIApplication` class
+
+
 def load_page_token_secret(engine: Engine) -> bytes:
     with UnitOfWork(engine, team_id="", write=False) as uow:
         secret = uow.access.setting("page_token_secret")
@@ -119,26 +143,54 @@ class IncidentsServer:
         self._control_threads = futures.ThreadPoolExecutor(2, thread_name_prefix="control")
         self.operations = IncidentOperations(engine)
         self.page_tokens = PageTokenCodec(load_page_token_secret(engine))
+        self._ingestion = AlertIngestionServicer(self.operations)
         self.port = 0
+        self.http_port = 0
         self._server: grpc.aio.Server | None = None
+        self._http_server: HttpServer | None = None
+        self._http_task: asyncio.Task[None] | None = None
+        self._http_socket: socket.socket | None = None
         self._health: DatabaseHealth | None = None
         # Generic handlers served beside the services, behind the same interceptor (tests add probes here).
         self.extra_handlers: tuple[grpc.GenericRpcHandler, ...] = ()
 
+    def services(self) -> list[ServedService]:
+        """Every API service, served alike over gRPC and Connect."""
+        return [
+            ServedService(
+                IncidentsServicer(self.operations, self.page_tokens),
+                svc_grpc.add_IncidentsServiceServicer_to_server,
+                svc_connect.IncidentsServiceASGIApplication,
+            ),
+            ServedService(
+                self._ingestion,
+                api_grpc.add_AlertIngestionServiceServicer_to_server,
+                api_connect.AlertIngestionServiceASGIApplication,
+            ),
+            ServedService(
+                IncidentManagementServicer(self.operations),
+                api_grpc.add_IncidentManagementServiceServicer_to_server,
+                api_connect.IncidentManagementServiceASGIApplication,
+            ),
+        ]
+
     async def start(self) -> int:
-        """Bind, start serving and probing the database; answers the bound port."""
+        """Bind, start serving (gRPC, and HTTP when configured) and probing the database; answers the
+        bound gRPC port (`http_port` is the HTTP one)."""
         settings = self.settings
+        # One core for every transport: the same admission, per-key share and time limits whichever
+        # way a call arrives.
+        calls = Calls(
+            Authenticator(self.control_engine, executor=self._control_threads),
+            self._storage_threads,
+            threads=settings.workers,
+            statement_limit_seconds=settings.statement_timeout_seconds,
+            queue_limit=QUEUED_CALLS,
+            queue_bytes=QUEUED_REQUEST_BYTES,
+        )
+        services = self.services()
         server = grpc.aio.server(
-            interceptors=[
-                CallInterceptor(
-                    Authenticator(self.control_engine, executor=self._control_threads),
-                    self._storage_threads,
-                    threads=settings.workers,
-                    statement_limit_seconds=settings.statement_timeout_seconds,
-                    queue_limit=QUEUED_CALLS,
-                    queue_bytes=QUEUED_REQUEST_BYTES,
-                )
-            ],
+            interceptors=[CallInterceptor(calls)],
             options=[
                 ("grpc.max_receive_message_length", MAX_REQUEST_BYTES),
                 ("grpc.max_concurrent_streams", MAX_STREAMS_PER_CONNECTION),
@@ -146,9 +198,8 @@ class IncidentsServer:
                 ("grpc.so_reuseport", 1 if settings.reuse_port else 0),
             ],
         )
-        svc_grpc.add_IncidentsServiceServicer_to_server(IncidentsServicer(self.operations, self.page_tokens), server)
-        api_grpc.add_AlertIngestionServiceServicer_to_server(AlertIngestionServicer(self.operations), server)
-        api_grpc.add_IncidentManagementServiceServicer_to_server(IncidentManagementServicer(self.operations), server)
+        for service in services:
+            service.add_to_grpc_server(service.servicer, server)
         health_servicer = AsyncHealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         enable_documented_reflection((*SERVICE_NAMES, health.SERVICE_NAME), server)
@@ -163,17 +214,49 @@ class IncidentsServer:
             raise OSError(f"cannot listen on {settings.listen}")
         self._server = server
         self._health = DatabaseHealth(self.control_engine, health_servicer, self._control_threads)
+        if settings.http_listen:
+            self._http_socket = bind_http_socket(settings.http_listen, settings.reuse_port)
         await server.start()
         await self._health.start()
         self.port = port
+        if self._http_socket is not None:
+            await self._start_http(calls, services)
         return port
+
+    async def _start_http(self, calls: Calls, services: list[ServedService]) -> None:
+        assert self._http_socket is not None
+        settings = self.settings
+        app = HttpApp(
+            calls,
+            [ConnectService(service.connect_application, service.servicer) for service in services],
+            AlertIntake(calls, self._ingestion, self.operations),
+        )
+        # uvicorn's own start and stop lines are not JSON; every call is logged by the app.
+        logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
+        config = http_config(app, settings.tls_cert, settings.tls_key, settings.grace_seconds)
+        config.load()
+        http_server = HttpServer(config)
+        self._http_server = http_server
+        self._http_task = asyncio.create_task(http_server.serve(sockets=[self._http_socket]))
+        while not http_server.started:
+            if self._http_task.done():
+                self._http_task.result()  # raises what stopped it
+                raise OSError(f"the HTTP server did not start on {settings.http_listen}")
+            await asyncio.sleep(0.01)
+        self.http_port = int(self._http_socket.getsockname()[1])
 
     async def stop(self, grace: float | None) -> None:
         """Refuse new calls, let those in flight finish within `grace` seconds, release everything."""
         if self._health is not None:
             await self._health.stop()
+        if self._http_server is not None:
+            # uvicorn stops listening, closes idle connections and waits for requests in flight (up
+            # to its graceful timeout, the same grace), while gRPC drains beside it.
+            self._http_server.should_exit = True
         if self._server is not None:
             await self._server.stop(grace)
+        if self._http_task is not None:
+            await self._http_task
         self._storage_threads.shutdown(wait=True, cancel_futures=True)
         self._control_threads.shutdown(wait=True, cancel_futures=True)
         self.control_engine.dispose()
@@ -187,8 +270,9 @@ async def _serve_until_signalled(settings: Settings, engine: Engine) -> None:
         loop.add_signal_handler(signum, _request_stop, signum, stop_requested)
     await server.start()
     log.info(
-        '{"event": "serving", "listen": "%s", "tls": %s, "pid": %d}',
+        '{"event": "serving", "listen": "%s", "http_listen": "%s", "tls": %s, "pid": %d}',
         settings.listen,
+        settings.http_listen,
         "true" if settings.tls_cert else "false",
         os.getpid(),
     )

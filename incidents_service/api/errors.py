@@ -36,6 +36,11 @@ MESSAGE_MAX_BYTES = 600
 
 
 def status_for(error: DomainError) -> grpc.Status:
+    return rpc_status.to_status(rpc_status_for(error))
+
+
+def rpc_status_for(error: DomainError) -> status_pb2.Status:
+    """The google.rpc.Status of an error: what gRPC sends in its trailers and Connect in its error JSON."""
     code, details = _code_and_details(error)
     packed = []
     for detail in details:
@@ -43,7 +48,7 @@ def status_for(error: DomainError) -> grpc.Status:
         container.Pack(detail)
         packed.append(container)
     message = str(error).encode("utf-8", "replace")[:MESSAGE_MAX_BYTES].decode("utf-8", "ignore")
-    return rpc_status.to_status(status_pb2.Status(code=code, message=message, details=packed))
+    return status_pb2.Status(code=code, message=message, details=packed)
 
 
 def _utf8(*texts: str) -> int:

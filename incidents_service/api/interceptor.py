@@ -11,84 +11,23 @@ one caller's load never takes every thread from the others.
 
 from __future__ import annotations
 
-import asyncio
-import json
-import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from concurrent.futures import Executor
 from typing import Any
 
 import grpc
 
+from incidents_service.api.calls import Calls, log_call
 from incidents_service.api.errors import status_for
-from incidents_service.auth import (
-    UNAUTHENTICATED_PREFIXES,
-    Authenticator,
-    Caller,
-    authorize,
-    reset_current_caller,
-    set_current_caller,
-)
-from incidents_service.deadlines import CallDeadline, deadline_of_call
-from incidents_service.domain.errors import DomainError, FieldViolation, InvalidArgument, StorageUnavailable
-from incidents_service.storage.unit_of_work import writes_authorized_by
-
-call_log = logging.getLogger("incidents_service.calls")
-error_log = logging.getLogger("incidents_service.errors")
-
-
-class CallSlots:
-    """Admission to the storage threads: a per-key share, and a bounded queue beyond which calls are shed.
-
-    A key may run at most `per_key` calls at once; its further calls wait on the loop, holding no
-    thread. At most `queue_limit` admitted calls, holding at most `queue_bytes` of request bodies, wait
-    in all; past either the server sheds load with UNAVAILABLE, which clients retry with backoff. The
-    byte budget is what bounds a process's memory under many large calls (README "Serving model").
-    """
-
-    def __init__(self, threads: int, queue_limit: int, queue_bytes: int) -> None:
-        self.per_key = max(1, threads // 2)
-        self._queue_limit = queue_limit
-        self._queue_bytes = queue_bytes
-        self._waiting = 0
-        self._waiting_bytes = 0
-        self._by_key: dict[str, asyncio.Semaphore] = {}
-        self._users: dict[str, int] = {}
-
-    async def run(self, key_id: str, size: int, work: Callable[[], Awaitable[Any]]) -> Any:
-        if self._waiting >= self._queue_limit or self._waiting_bytes + size > self._queue_bytes:
-            raise StorageUnavailable("the server is overloaded; retry with backoff")
-        self._waiting += 1
-        self._waiting_bytes += size
-        self._users[key_id] = self._users.get(key_id, 0) + 1
-        semaphore = self._by_key.setdefault(key_id, asyncio.Semaphore(self.per_key))
-        try:
-            async with semaphore:
-                return await work()
-        finally:
-            self._waiting -= 1
-            self._waiting_bytes -= size
-            self._users[key_id] -= 1
-            if self._users[key_id] == 0:  # forget idle keys: the table stays as small as the callers
-                del self._users[key_id]
-                del self._by_key[key_id]
+from incidents_service.auth import UNAUTHENTICATED_PREFIXES, Caller
+from incidents_service.domain.errors import DomainError, FieldViolation, InvalidArgument
 
 
 class CallInterceptor(grpc.aio.ServerInterceptor):
-    def __init__(
-        self,
-        authenticator: Authenticator,
-        storage_threads: Executor,
-        threads: int,
-        statement_limit_seconds: float,
-        queue_limit: int,
-        queue_bytes: int,
-    ) -> None:
-        self._authenticator = authenticator
-        self._storage_threads = storage_threads
-        self._statement_limit_seconds = statement_limit_seconds
-        self._slots = CallSlots(threads, queue_limit, queue_bytes)
+    """The gRPC transport of `Calls`: headers in, a handler that runs the call there, a status out."""
+
+    def __init__(self, calls: Calls) -> None:
+        self._calls = calls
 
     async def intercept_service(  # type: ignore[override]  # grpc-stubs: continuation answers None for unknown methods
         self,
@@ -102,13 +41,9 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
             return handler
         started = time.perf_counter()
         try:
-            caller = await self._authenticator.authenticate_async(_authorization(handler_call_details))
-            authorize(caller, method)
+            caller = await self._calls.authenticate(method, _authorization(handler_call_details))
         except DomainError as error:
             return _refusal(handler, error, method, started)
-        except Exception:
-            error_log.exception("authentication failed unexpectedly for %s", method)
-            return _refusal(handler, StorageUnavailable("cannot check the API key right now; retry"), method, started)
         if handler.unary_unary is None:
             # Every streaming method is authenticated above; the service defines none of its own, so one
             # added later runs as written, behind the same key check.
@@ -131,51 +66,22 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
     ) -> Callable[[bytes, grpc.aio.ServicerContext], Awaitable[Any]]:
         async def serve(raw_request: bytes, context: grpc.aio.ServicerContext) -> Any:
             started = time.perf_counter()
-            deadline = CallDeadline(context.time_remaining(), self._statement_limit_seconds)
-            loop = asyncio.get_running_loop()
+            call = self._calls.start(method, caller, context.time_remaining())
+            context.add_done_callback(lambda _context: call.end())  # type: ignore[arg-type]  # grpc-stubs: any callable of the context
 
-            def end_call(*_: object) -> None:
-                if deadline.has_hooks():
-                    # Interrupting a statement sends a cancel request: never on the loop's thread.
-                    loop.run_in_executor(None, deadline.cancel)
-                else:
-                    deadline.cancel()
-
-            context.add_done_callback(lambda _context: end_call())  # type: ignore[arg-type]  # grpc-stubs: any callable of the context
-            timer: asyncio.TimerHandle | None = None
-
-            def run() -> Any:
-                token = set_current_caller(caller)
-                try:
-                    # Decoded here rather than by gRPC, which answers INTERNAL for bytes that are not the
-                    # request message: a caller's bad bytes are INVALID_ARGUMENT, after authentication.
-                    request = decode_request(deserialize, raw_request, method)
-                    with deadline_of_call(deadline), writes_authorized_by(caller.key_id):
-                        response = behavior(request, context)
-                    return response if serialize is None else serialize(response)
-                finally:
-                    reset_current_caller(token)
-
-            async def on_thread() -> Any:
-                nonlocal timer
-                deadline.start_server_limit()
-                timer = loop.call_later(deadline.seconds_left() or 0.0, end_call)
-                return await loop.run_in_executor(self._storage_threads, run)
+            def work() -> Any:
+                # Decoded here rather than by gRPC, which answers INTERNAL for bytes that are not the
+                # request message: a caller's bad bytes are INVALID_ARGUMENT, after authentication.
+                request = decode_request(deserialize, raw_request, method)
+                response = behavior(request, context)
+                return response if serialize is None else serialize(response)
 
             error: DomainError | None = None
             try:
-                return await self._slots.run(caller.key_id, len(raw_request), on_thread)
-            except asyncio.CancelledError:
-                end_call()  # deadline passed or client gone: stop the statement now
-                raise
+                return await call.run(len(raw_request), work)
             except DomainError as domain_error:
                 error = domain_error
-            except Exception:
-                error_log.exception("unexpected error in %s", method)
-                await context.abort(grpc.StatusCode.INTERNAL, "internal error")
             finally:
-                if timer is not None:
-                    timer.cancel()
                 _log_call(method, context, caller, started, error)
             status = status_for(error)
             await context.abort(status.code, status.details, status.trailing_metadata)
@@ -220,19 +126,5 @@ def decode_request(deserialize: Callable[[bytes], Any] | None, raw_request: byte
 def _log_call(
     method: str, context: grpc.aio.ServicerContext, caller: Caller | None, started: float, error: DomainError | None
 ) -> None:
-    if not call_log.isEnabledFor(logging.INFO):
-        return
     code = status_for(error).code if error is not None else (context.code() or grpc.StatusCode.OK)
-    call_log.info(
-        json.dumps(
-            {
-                "event": "rpc",
-                "method": method,
-                "code": code.name,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                "team": caller.team_name if caller else None,
-                "principal": caller.principal if caller else None,
-                "key_id": caller.key_id if caller else None,
-            }
-        )
-    )
+    log_call(method, code.name, started, caller)

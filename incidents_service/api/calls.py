@@ -1,0 +1,184 @@
+"""What every authenticated call goes through, whatever its transport (gRPC, Connect, the HTTP alert intake).
+
+authenticate -> authorize -> admission to the storage threads (a per-key share, load shedding) -> the
+call's synchronous work on a storage thread, under its CallDeadline (the client's deadline and the
+server's statement limit), with the caller set and writes re-checking the key -> a DomainError for
+anything that went wrong. The transports only translate: headers in, a status or an answer out.
+Keeping this in one place is what makes gRPC and HTTP answer the same call the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
+from typing import Any, TypeVar
+
+from incidents_service.auth import Authenticator, Caller, authorize, reset_current_caller, set_current_caller
+from incidents_service.deadlines import CallDeadline, deadline_of_call
+from incidents_service.domain.errors import DomainError, StorageUnavailable
+from incidents_service.storage.unit_of_work import writes_authorized_by
+
+T = TypeVar("T")
+
+call_log = logging.getLogger("incidents_service.calls")
+error_log = logging.getLogger("incidents_service.errors")
+
+
+class InternalFailure(DomainError):
+    """A bug, not anything the client sent: answered INTERNAL with no detail, logged with its traceback."""
+
+    def __init__(self) -> None:
+        super().__init__("internal error")
+
+
+class CallSlots:
+    """Admission to the storage threads: a per-key share, and a bounded queue beyond which calls are shed.
+
+    A key may run at most `per_key` calls at once; its further calls wait on the loop, holding no
+    thread. At most `queue_limit` admitted calls, holding at most `queue_bytes` of request bodies, wait
+    in all; past either the server sheds load with UNAVAILABLE, which clients retry with backoff. The
+    byte budget is what bounds a process's memory under many large calls (README "Serving model").
+    """
+
+    def __init__(self, threads: int, queue_limit: int, queue_bytes: int) -> None:
+        self.per_key = max(1, threads // 2)
+        self._queue_limit = queue_limit
+        self._queue_bytes = queue_bytes
+        self._waiting = 0
+        self._waiting_bytes = 0
+        self._by_key: dict[str, asyncio.Semaphore] = {}
+        self._users: dict[str, int] = {}
+
+    async def run(self, key_id: str, size: int, work: Callable[[], Awaitable[T]]) -> T:
+        if self._waiting >= self._queue_limit or self._waiting_bytes + size > self._queue_bytes:
+            raise StorageUnavailable("the server is overloaded; retry with backoff")
+        self._waiting += 1
+        self._waiting_bytes += size
+        self._users[key_id] = self._users.get(key_id, 0) + 1
+        semaphore = self._by_key.setdefault(key_id, asyncio.Semaphore(self.per_key))
+        try:
+            async with semaphore:
+                return await work()
+        finally:
+            self._waiting -= 1
+            self._waiting_bytes -= size
+            self._users[key_id] -= 1
+            if self._users[key_id] == 0:  # forget idle keys: the table stays as small as the callers
+                del self._users[key_id]
+                del self._by_key[key_id]
+
+
+class Calls:
+    """The transport-agnostic core: one per server process, shared by every transport."""
+
+    def __init__(
+        self,
+        authenticator: Authenticator,
+        storage_threads: Executor,
+        threads: int,
+        statement_limit_seconds: float,
+        queue_limit: int,
+        queue_bytes: int,
+    ) -> None:
+        self._authenticator = authenticator
+        self._storage_threads = storage_threads
+        self._statement_limit_seconds = statement_limit_seconds
+        self._slots = CallSlots(threads, queue_limit, queue_bytes)
+
+    async def authenticate(self, method: str, authorization: str | None) -> Caller:
+        """The caller of `method` from its `authorization` value, allowed to call it; else a DomainError.
+
+        Runs before the request body is read: a call without a valid key costs nothing more."""
+        try:
+            caller = await self._authenticator.authenticate_async(authorization)
+        except DomainError:
+            raise
+        except Exception as exc:
+            error_log.exception("authentication failed unexpectedly for %s", method)
+            raise StorageUnavailable("cannot check the API key right now; retry") from exc
+        authorize(caller, method)
+        return caller
+
+    def start(self, method: str, caller: Caller, seconds_remaining: float | None) -> StorageCall:
+        """A call about to run: the transport ends it (`end`) when its client goes away."""
+        return StorageCall(self, method, caller, CallDeadline(seconds_remaining, self._statement_limit_seconds))
+
+
+class StorageCall:
+    """One authenticated call's work on the storage threads."""
+
+    def __init__(self, calls: Calls, method: str, caller: Caller, deadline: CallDeadline) -> None:
+        self._calls = calls
+        self.method = method
+        self.caller = caller
+        self.deadline = deadline
+        self._loop = asyncio.get_running_loop()
+
+    def end(self) -> None:
+        """The call is over (client gone, deadline passed, time limit): stop its statement now."""
+        if self.deadline.has_hooks():
+            # Interrupting a statement sends a cancel request: never on the loop's thread.
+            self._loop.run_in_executor(None, self.deadline.cancel)
+        else:
+            self.deadline.cancel()
+
+    async def run(self, size: int, work: Callable[[], T]) -> T:
+        """Run `work` (synchronous: decode, call the servicer or operation, encode) on a storage thread.
+
+        Answers its result, or raises a DomainError (InternalFailure for a bug, logged here);
+        `size` is the request's bytes, counted against the queue's byte budget."""
+        caller = self.caller
+        deadline = self.deadline
+        timer: asyncio.TimerHandle | None = None
+
+        def on_thread() -> T:
+            token = set_current_caller(caller)
+            try:
+                with deadline_of_call(deadline), writes_authorized_by(caller.key_id):
+                    return work()
+            finally:
+                reset_current_caller(token)
+
+        async def when_admitted() -> T:
+            nonlocal timer
+            deadline.start_server_limit()
+            timer = self._loop.call_later(deadline.seconds_left() or 0.0, self.end)
+            return await self._loop.run_in_executor(self._calls._storage_threads, on_thread)
+
+        try:
+            return await self._calls._slots.run(caller.key_id, size, when_admitted)
+        except asyncio.CancelledError:
+            self.end()  # deadline passed or client gone: stop the statement now
+            raise
+        except DomainError:
+            raise
+        except Exception as exc:
+            error_log.exception("unexpected error in %s", self.method)
+            raise InternalFailure() from exc
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+
+def log_call(method: str, code: str, started: float, caller: Caller | None, **extra: Any) -> None:
+    """One JSON line per call: method, status code, duration, team, principal and key id (never the key)."""
+    if not call_log.isEnabledFor(logging.INFO):
+        return
+    call_log.info(
+        json.dumps(
+            {
+                "event": "rpc",
+                "method": method,
+                "code": code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "team": caller.team_name if caller else None,
+                "principal": caller.principal if caller else None,
+                "key_id": caller.key_id if caller else None,
+                **extra,
+            }
+        )
+    )
