@@ -108,16 +108,17 @@ class RunningServer:
     channel: grpc.Channel
     engine: Engine
     database_url: str
+    http_url: str  # the same server over HTTP: Connect and the alert intake
 
 
 @pytest.fixture(scope="session")
 def server(engine: Engine, database_url: str) -> Iterator[RunningServer]:
-    settings = Settings(database_url=database_url, listen="127.0.0.1:0", workers=8)
+    settings = Settings(database_url=database_url, listen="127.0.0.1:0", http_listen="127.0.0.1:0", workers=8)
     background = BackgroundServer(settings, engine)
     port = background.start()
     address = f"127.0.0.1:{port}"
     channel = grpc.insecure_channel(address)
-    yield RunningServer(address, channel, engine, database_url)
+    yield RunningServer(address, channel, engine, database_url, f"http://127.0.0.1:{background.server.http_port}")
     channel.close()
     background.stop()
 

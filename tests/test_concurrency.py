@@ -435,7 +435,7 @@ def two_servers(postgres_database_url, tmp_path):
             log = tmp_path / f"server-{index}.log"
             with log.open("wb") as sink:
                 process = subprocess.Popen(
-                    [str(EXECUTABLE), "serve", "--listen", address],
+                    [str(EXECUTABLE), "serve", "--listen", address, "--http-listen", ""],
                     env=env,
                     stdout=sink,
                     stderr=subprocess.STDOUT,

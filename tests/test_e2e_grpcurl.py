@@ -135,7 +135,7 @@ def start_server(
     log = work / f"server-{team}.log"
     with log.open("wb") as log_file:
         process = subprocess.Popen(
-            [str(CLI), "serve", "--listen", address, "--grace-seconds", "5", *serve_args],
+            [str(CLI), "serve", "--listen", address, "--http-listen", "", "--grace-seconds", "5", *serve_args],
             env=clean_env(INCIDENTS_DATABASE_URL=database_url),
             cwd=work,
             stdout=log_file,

@@ -170,7 +170,7 @@ def start_server(database_url: str, log: Path, address: str | None = None, **env
     address = address or f"127.0.0.1:{_free_port()}"
     with log.open("ab") as sink:
         process = subprocess.Popen(
-            [str(EXECUTABLE), "serve", "--listen", address],
+            [str(EXECUTABLE), "serve", "--listen", address, "--http-listen", ""],
             env=_env(database_url, **env),
             stdout=sink,
             stderr=subprocess.STDOUT,

@@ -13,6 +13,7 @@ the codecs below only carry bytes, and the bridge decodes them there.
 from __future__ import annotations
 
 import base64
+import re
 import time
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -164,7 +165,7 @@ class ServicerBridge:
         call = self._calls.start(method, caller, None if timeout_ms is None else max(0.0, timeout_ms / 1000))
 
         def work() -> _Encoded:
-            message = _decode(request, ctx.method.name)
+            message = _decode(request)
             # The servicers use nothing of their context (the caller and deadline are set around them).
             response = behavior(message, None)
             return _Encoded(request.codec.encode(response))
@@ -183,11 +184,20 @@ class ServicerBridge:
             log_call(method, code, started, caller, transport="connect")
 
 
-def _decode(request: _Undecoded, rpc_name: str) -> Message:
+def _decode(request: _Undecoded) -> Message:
     if not request.data:
         return request.message_class()
     try:
         decoded: Message = request.codec.decode(request.data, request.message_class)
     except Exception as exc:  # json_format.ParseError, protobuf's DecodeError, bad UTF-8
-        raise InvalidArgument([FieldViolation("request", f"not a valid {rpc_name}Request: {exc}"[:500])]) from exc
+        raise InvalidArgument([_violation(str(exc), request.message_class.__name__)]) from exc
     return decoded
+
+
+def _violation(problem: str, message_name: str) -> FieldViolation:
+    """The field a JSON decoding error is about, where protobuf's message names it."""
+    if unknown := re.search(r'no field named "([^"]{1,256})"', problem):
+        return FieldViolation(unknown.group(1), f"{message_name} has no such field")
+    if bad := re.search(r"Failed to parse (\S{1,256}) field: (.*)", problem, re.DOTALL):
+        return FieldViolation(bad.group(1), bad.group(2)[:300])
+    return FieldViolation("request", f"not a valid {message_name}: {problem}"[:500])
