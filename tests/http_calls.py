@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import select
 import socket
 import time
 from dataclasses import dataclass
@@ -110,4 +111,31 @@ def raw_exchange(base_url: str, request: bytes, wait: float = 5.0) -> bytes:
             if not chunk:
                 break
             received += chunk
+        return received
+
+
+def send_until_answered(base_url: str, head: bytes, body: bytes, chunk: int = 64 * 1024, wait: float = 10.0) -> bytes:
+    """Send a request's head, then its body piece by piece, stopping as soon as the server answers
+    (a server that refuses a body part-way answers and closes; this reads that answer)."""
+    parts = urlsplit(base_url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=wait) as sock:
+        sock.sendall(head)
+        for start in range(0, len(body), chunk):
+            readable, _, _ = select.select([sock], [], [], 0)
+            if readable:
+                break
+            try:
+                sock.sendall(body[start : start + chunk])
+            except (BrokenPipeError, ConnectionResetError):
+                break
+        received = b""
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and b"\r\n\r\n" not in received:
+            try:
+                data = sock.recv(65536)
+            except (TimeoutError, ConnectionResetError):
+                break
+            if not data:
+                break
+            received += data
         return received

@@ -187,6 +187,10 @@ class ServicerBridge:
 def _decode(request: _Undecoded) -> Message:
     if not request.data:
         return request.message_class()
+    if request.codec.name() == "json" and not request.data.lstrip().startswith(b"{"):
+        raise InvalidArgument(
+            [FieldViolation("request", f"must be a JSON object (a {request.message_class.__name__})")]
+        )
     try:
         decoded: Message = request.codec.decode(request.data, request.message_class)
     except Exception as exc:  # json_format.ParseError, protobuf's DecodeError, bad UTF-8
