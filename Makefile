@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATABASE_URL ?= sqlite:///incidents.db
 
-.PHONY: run test fuzz lint format generate check-generated smoke bench bench-scale clean
+.PHONY: run test fuzz lint format generate check-generated smoke bench bench-scale alertmanager clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,13 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/incidents-service dev-setup
 	$(BIN)/incidents-service serve
+
+## alertmanager: Debian's prometheus-alertmanager, the real sender of tests/test_http_alertmanager_e2e.py
+## (as root; elsewhere it prints the command). CI runs it; the test skips without it outside CI.
+alertmanager:
+	@if [ -x /usr/bin/prometheus-alertmanager ]; then echo "prometheus-alertmanager is installed"; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus-alertmanager; \
+	else echo "run as root: apt-get update && apt-get install -y prometheus-alertmanager" && exit 1; fi
 
 ## test: the whole suite on SQLite and on PostgreSQL (INCIDENTS_TEST_POSTGRES_URL, default the local server)
 test: $(STAMP)
