@@ -1,10 +1,10 @@
-"""`make smoke`: the README's grpcurl calls against a real server on a scratch SQLite file.
+"""`make smoke`: the README's grpcurl and curl calls against a real server on a scratch SQLite file.
 
 Starts `incidents-service serve` (the console script of this virtualenv) on a free port, with a
 migrated scratch database, a team and a key in `.incidents-dev-key` of a temporary working folder,
 exactly as `make run` leaves them. Then runs every ```sh block of README.md between the
 `<!-- smoke:begin` and `<!-- smoke:end -->` markers with bash, in order (the real grpcurl first on
-PATH, the README's address replaced by the server's), and checks each answer. Prints one line per
+PATH, the README's gRPC and HTTP addresses replaced by the server's), and checks each answer. Prints one line per
 check and "N passed, M failed"; exits non-zero on any failure. The server is always stopped with
 SIGTERM, and must exit 0.
 """
@@ -22,6 +22,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -29,6 +30,7 @@ BIN = Path(sys.executable).parent
 CLI = BIN / "incidents-service"
 GRPCURL = BIN / "grpcurl"
 README_ADDRESS = "127.0.0.1:50051"
+README_HTTP_ADDRESS = "127.0.0.1:8080"
 SERVICES = (
     "com.coralogixapis.incidents.v1.IncidentsService",
     "grpc.health.v1.Health",
@@ -37,7 +39,20 @@ SERVICES = (
     "incidents_service.v1.IncidentManagementService",
 )
 # Checks the README must contain (a smoke run that skipped one of them proves nothing).
-REQUIRED = ("list", "health", "ReportAlertEvents", "ListIncidents", "GetIncident", "unauthenticated")
+REQUIRED = (
+    "list",
+    "health",
+    "ReportAlertEvents",
+    "ListIncidents",
+    "GetIncident",
+    "unauthenticated",
+    "http ListIncidents",
+    "http GetIncident",
+    "http AcknowledgeIncidents",
+    "http error",
+    "http unauthenticated",
+    "pagerduty",
+)
 STARTUP_SECONDS = 30.0
 STOP_SECONDS = 30.0
 
@@ -110,7 +125,7 @@ def wait_serving(server: subprocess.Popen[bytes], address: str, env: dict[str, s
     return False
 
 
-def run_blocks(blocks: list[str], address: str, env: dict[str, str], cwd: Path) -> list[Answer]:
+def run_blocks(blocks: list[str], address: str, http_address: str, env: dict[str, str], cwd: Path) -> list[Answer]:
     """Runs the blocks in one bash process (so `ID=...` carries over), capturing each one's output."""
     out = cwd / "answers"
     out.mkdir()
@@ -118,7 +133,7 @@ def run_blocks(blocks: list[str], address: str, env: dict[str, str], cwd: Path) 
     for index, block in enumerate(blocks):
         script += [
             "{",
-            block.replace(README_ADDRESS, address),
+            block.replace(README_ADDRESS, address).replace(README_HTTP_ADDRESS, http_address),
             f"}} > {out}/{index}.out 2> {out}/{index}.err",
             f"echo $? > {out}/{index}.rc",
             f"printf '%s' \"${{ID-}}\" > {out}/{index}.id",
@@ -155,6 +170,9 @@ def check_answers(answers: list[Answer], report: Report) -> set[str]:
 
     for answer in answers:
         command = " ".join(answer.command.split())
+        if command.startswith("curl "):
+            check_http(answer, command, incident_id, seen, expect)
+            continue
         if "grpcurl" not in command:
             continue
         method = command.rsplit("/", 1)[-1] if "/" in command.rsplit(" ", 1)[-1] else ""
@@ -205,6 +223,37 @@ def check_answers(answers: list[Answer], report: Report) -> set[str]:
     return seen
 
 
+def check_http(answer: Answer, command: str, incident_id: str, seen: set[str], expect: Any) -> None:
+    """A README curl call: Connect JSON answers and errors, and the PagerDuty intake."""
+    path = command.rsplit("/", 1)[-1]
+
+    def has(*patterns: str) -> bool:
+        return answer.returncode == 0 and all(re.search(pattern, answer.stdout) for pattern in patterns)
+
+    same_incident = f'"id":\\s*"{re.escape(incident_id)}"'
+    if command.rstrip().endswith("/v2/enqueue"):
+        seen.add("pagerduty")
+        expect("PagerDuty enqueue over HTTP is processed", answer, has('"message":\\s*"Event processed"'))
+    elif "Authorization" not in command:
+        seen.add("http unauthenticated")
+        expect(f"HTTP {path} without a key is unauthenticated", answer, has('"code":\\s*"unauthenticated"'))
+    elif path == "ListIncidents":
+        seen.add("http ListIncidents")
+        expect("ListIncidents over HTTP shows the incident", answer, has(same_incident))
+    elif path == "GetIncident" and "no-such-incident" in command:
+        seen.add("http error")
+        expect("GetIncident over HTTP of an unknown id is not_found with details", answer,
+               has('"code":\\s*"not_found"', "google.rpc.ResourceInfo"))  # fmt: skip
+    elif path == "GetIncident":
+        seen.add("http GetIncident")
+        expect("GetIncident over HTTP GET returns it", answer, has(same_incident, "INCIDENT_EVENT_TYPE_OPEN"))
+    elif path == "AcknowledgeIncidents":
+        seen.add("http AcknowledgeIncidents")
+        expect("AcknowledgeIncidents over HTTP", answer, has(same_incident, "INCIDENT_STATUS_ACKNOWLEDGED"))
+    else:
+        expect(f"HTTP {path} succeeds", answer, answer.returncode == 0 and answer.stdout.strip() != "")
+
+
 def main() -> int:
     report = Report()
     work = Path(tempfile.mkdtemp(prefix="incidents-smoke-"))
@@ -212,6 +261,7 @@ def main() -> int:
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env["INCIDENTS_DATABASE_URL"] = f"sqlite:///{work / 'smoke.db'}"
     address = f"127.0.0.1:{free_port()}"
+    http_address = f"127.0.0.1:{free_port()}"
     server: subprocess.Popen[bytes] | None = None
     log_path = work / "server.log"
     try:
@@ -225,14 +275,18 @@ def main() -> int:
 
         with log_path.open("wb") as log:
             server = subprocess.Popen(
-                [str(CLI), "serve", "--listen", address], env=env, cwd=work, stdout=log, stderr=log
+                [str(CLI), "serve", "--listen", address, "--http-listen", http_address],
+                env=env,
+                cwd=work,
+                stdout=log,
+                stderr=log,
             )
         if not report.check(f"server on {address} reports SERVING", wait_serving(server, address, env)):
             return 1
 
         blocks = readme_blocks()
         if report.check("README smoke section has commands", len(blocks) > 0, f"none found in {README}"):
-            seen = check_answers(run_blocks(blocks, address, env, work), report)
+            seen = check_answers(run_blocks(blocks, address, http_address, env, work), report)
             for name in REQUIRED:
                 if name not in seen:
                     report.check(f"README shows the {name} call", False, "missing from the smoke section")

@@ -11,7 +11,6 @@ import json
 import uuid
 from typing import Any
 
-import pytest
 from com.coralogixapis.incidents.v1 import incidents_service_pb2 as svc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
