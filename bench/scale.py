@@ -443,7 +443,9 @@ def main() -> int:
 
         port = free_port()
         env = {**os.environ, "INCIDENTS_DATABASE_URL": url, "INCIDENTS_LOG_LEVEL": "WARNING"}
-        server = subprocess.Popen([str(BIN / "incidents-service"), "serve", "--listen", f"127.0.0.1:{port}", "--http-listen", ""], env=env)
+        server = subprocess.Popen(
+            [str(BIN / "incidents-service"), "serve", "--listen", f"127.0.0.1:{port}", "--http-listen", ""], env=env
+        )
         channel = grpc.insecure_channel(f"127.0.0.1:{port}")
         grpc.channel_ready_future(channel).result(timeout=30)
         stub = svc_grpc.IncidentsServiceStub(channel)

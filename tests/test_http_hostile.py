@@ -33,6 +33,7 @@ ROUTES: dict[str, str] = {
     PAGERDUTY: "incidents:ingest",
 }
 FIVE_MIB = 5 * 1024 * 1024
+TRIGGER = {"event_action": "trigger", "payload": {"summary": "s", "severity": "info"}}
 
 
 def _pieces(data: bytes, size: int = 256 * 1024) -> list[bytes]:
@@ -57,7 +58,7 @@ def notification(group: str = "g", status: str = "firing") -> dict[str, Any]:
 def send(server: RunningServer, path: str, key: str | None, body: Any = None, **kwargs: Any) -> Any:
     """Call a route with a key the way its senders pass keys (PagerDuty: routing_key in the body)."""
     if path == PAGERDUTY:
-        event = body if body is not None else {"event_action": "trigger", "payload": {"summary": "s", "severity": "info"}}
+        event = body if body is not None else TRIGGER
         if isinstance(event, dict) and key is not None:
             event = {**event, "routing_key": key}
         return call(server.http_url, path, event, **kwargs)
@@ -89,7 +90,7 @@ def test_every_route_refuses_missing_malformed_unknown_and_revoked_keys(
             answer = send(server, path, key)
             assert answer.status == 401, (path, key, answer.status, answer.body[:200])
             assert refusal_code(path, answer) in ("unauthenticated", "unauthorized"), (path, answer.body[:200])
-    no_key = call(server.http_url, PAGERDUTY, {"event_action": "trigger", "payload": {"summary": "s", "severity": "info"}})
+    no_key = call(server.http_url, PAGERDUTY, TRIGGER)
     assert no_key.status == 401
     assert total_incidents(client) == before
 
@@ -166,7 +167,8 @@ def test_malformed_json_wrong_types_and_unknown_fields_are_clear_400s(server: Ru
 
 
 def test_unknown_routes_answer_404_json(server: RunningServer, client: Client) -> None:
-    for path in ("/", "/nope", "/com.coralogixapis.incidents.v1.IncidentsService/NoSuchRpc", "/grpc.health.v1.Health/Check"):
+    unknown = ("/", "/nope", "/grpc.health.v1.Health/Check", "/com.coralogixapis.incidents.v1.IncidentsService/Nope")
+    for path in unknown:
         answer = call(server.http_url, path, {}, key=client.api_key)
         assert answer.status == 404
         assert answer.json()["code"] == "unimplemented"

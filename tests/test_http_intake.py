@@ -40,7 +40,8 @@ def total_incidents(client: Client) -> int:
 
 
 def event_types(client: Client, incident_id: str) -> list[int]:
-    events = client.incidents.GetIncidentEvents(svc.GetIncidentEventsRequest(incident_id=sv(incident_id))).incident_events
+    request = svc.GetIncidentEventsRequest(incident_id=sv(incident_id))
+    events = client.incidents.GetIncidentEvents(request).incident_events
     return [event.incident_event_type for event in events]
 
 
@@ -210,8 +211,9 @@ def test_a_thousand_pagerduty_events_from_sixteen_senders_lose_nothing(
     keys = [f"pd-{uuid.uuid4().hex[:10]}" for _ in range(50)]
     for key in keys:
         for index in range(15):
-            events.append({"routing_key": client.api_key, "event_action": "trigger", "dedup_key": key,
-                           "payload": {"summary": f"{key} #{index}", "severity": "warning", "source": "bench"}})  # fmt: skip
+            payload = {"summary": f"{key} #{index}", "severity": "warning", "source": "bench"}
+            event = {"routing_key": client.api_key, "event_action": "trigger", "dedup_key": key, "payload": payload}
+            events.append(event)
         retried = {"routing_key": client.api_key, "event_action": "trigger", "dedup_key": key,
                    "payload": {"summary": f"{key} retried", "severity": "critical", "source": "bench",
                                "timestamp": moment.isoformat()}}  # fmt: skip
@@ -231,7 +233,9 @@ def test_a_thousand_pagerduty_events_from_sixteen_senders_lose_nothing(
 
 
 @pytest.mark.parametrize("route", [ALERTMANAGER, PAGERDUTY])
-def test_the_intake_needs_incidents_ingest(server: RunningServer, client: Client, teams: TeamFactory, route: str) -> None:
+def test_the_intake_needs_incidents_ingest(
+    server: RunningServer, client: Client, teams: TeamFactory, route: str
+) -> None:
     reader = teams.key(client.team_name, "reader@example.com", frozenset({"incidents:read"}))
     if route == PAGERDUTY:
         answer = enqueue(server, reader.api_key, "trigger", summary="x", severity="info")
