@@ -60,7 +60,8 @@ def http_load(
     scenarios: Sequence[str] = SCENARIOS,
 ) -> list[HttpLoadRow]:
     """Drive each scenario for `seconds` with `in_flight` concurrent requests; one row per scenario."""
-    return [asyncio.run(_drive(scenario, base_url, api_key, list(incident_ids), seconds, in_flight)) for scenario in scenarios]
+    ids = list(incident_ids)
+    return [asyncio.run(_drive(scenario, base_url, api_key, ids, seconds, in_flight)) for scenario in scenarios]
 
 
 def _request(scenario: str, api_key: str, incident_ids: list[str], rng: random.Random) -> tuple[str, bytes, int]:

@@ -37,6 +37,7 @@ from incidents_service.storage.database import create_database_engine, with_stat
 from incidents_service.storage.migrate import migrate as migrate_schema
 from tests.builders import alert, get, report
 from tests.conftest import BackgroundServer, RunningServer
+from tests.http_calls import call
 from tests.test_faults import EXECUTABLE, _env, _free_port, make_team, migrate, start_server
 
 pytestmark = pytest.mark.e2e
@@ -395,10 +396,11 @@ def _children(pid: int) -> list[int]:
 def test_serve_processes_shares_one_port_and_drains_them_all_on_sigterm(sqlite_url: str, tmp_path: Path) -> None:
     team = make_team(sqlite_url, "processes")
     address = f"127.0.0.1:{_free_port()}"
+    http_address = f"127.0.0.1:{_free_port()}"
     log = tmp_path / "processes.log"
     with log.open("ab") as sink:
         parent = subprocess.Popen(
-            [str(EXECUTABLE), "serve", "--listen", address, "--processes", "2"],
+            [str(EXECUTABLE), "serve", "--listen", address, "--http-listen", http_address, "--processes", "2"],
             env=_env(sqlite_url, INCIDENTS_LOG_LEVEL="INFO"),
             stdout=sink,
             stderr=subprocess.STDOUT,
@@ -418,6 +420,13 @@ def test_serve_processes_shares_one_port_and_drains_them_all_on_sigterm(sqlite_u
                 api_grpc.AlertIngestionServiceStub(channel).ReportAlertEvents(
                     report(alert(f"proc-{index}", f"proc-{index}")), metadata=metadata, timeout=10
                 )
+        # Each process serves HTTP too, on the shared HTTP port (SO_REUSEPORT): every fresh connection is
+        # answered, whichever process the kernel hands it to.
+        for index in range(20):
+            answer = call(f"http://{http_address}", "/v2/enqueue", {"routing_key": team.api_key,
+                          "event_action": "trigger", "dedup_key": f"proc-http-{index}",
+                          "payload": {"summary": "over HTTP", "severity": "info"}})  # fmt: skip
+            assert answer.status == 202, answer.body
         parent.send_signal(signal.SIGTERM)
         assert parent.wait(timeout=30) == 0
         for child in children:
