@@ -71,8 +71,9 @@ def test_sigterm_finishes_an_http_call_in_flight_refuses_new_ones_and_exits_0(tm
         while '"event": "serving"' not in log.read_text():
             assert server.poll() is None and time.monotonic() < deadline, log.read_text()
             time.sleep(0.1)
-        body = json.dumps({"routing_key": team.api_key, "event_action": "trigger", "dedup_key": "drain",
-                           "payload": {"summary": "in flight during shutdown", "severity": "error"}}).encode()  # fmt: skip
+        payload = {"summary": "in flight during shutdown", "severity": "error"}
+        event = {"routing_key": team.api_key, "event_action": "trigger", "dedup_key": "drain", "payload": payload}
+        body = json.dumps(event).encode()
         # A request in flight: its headers and half its body are sent when SIGTERM arrives.
         in_flight = socket.create_connection((host, int(port)), timeout=10)
         in_flight.sendall(
