@@ -218,6 +218,11 @@ def _dev_setup(engine: Engine, settings: Settings) -> int:
     print(f"dev API key (also in {DEV_KEY_FILE}, mode 0600):")
     print(api_key)
     print(f'try: grpcurl -plaintext -H "authorization: Bearer $(cat {DEV_KEY_FILE})" {settings.listen} list')
+    if settings.http_listen:
+        print(
+            f'or over HTTP: curl -H "Authorization: Bearer $(cat {DEV_KEY_FILE})" -H "Content-Type: application/json"'
+            f" -d '{{}}' http://{settings.http_listen}/com.coralogixapis.incidents.v1.IncidentsService/ListIncidents"
+        )
     return 0
 
 
