@@ -118,7 +118,10 @@ async def _drive(
             writer.close()
 
     await asyncio.gather(*(worker(seed) for seed in range(in_flight)))
-    elapsed = time.perf_counter() - started
+    return _row(scenario, latencies, time.perf_counter() - started, failed)
+
+
+def _row(scenario: str, latencies: list[float], elapsed: float, failed: int) -> HttpLoadRow:
     ordered = sorted(latencies) or [0.0]
     return HttpLoadRow(
         scenario=scenario,
@@ -196,10 +199,10 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-http-"))
     database_url = os.environ.get("INCIDENTS_BENCH_POSTGRES_URL") or f"sqlite:///{work / 'bench.db'}"
     api_key, ids = _seed(database_url, count)
-    http_port = _free_port()
+    http_port, grpc_port = _free_port(), _free_port()
     env = {**os.environ, "INCIDENTS_DATABASE_URL": database_url, "INCIDENTS_LOG_LEVEL": "WARNING"}
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "incidents-service"), "serve", "--listen", f"127.0.0.1:{_free_port()}",
+        [str(Path(sys.executable).parent / "incidents-service"), "serve", "--listen", f"127.0.0.1:{grpc_port}",
          "--http-listen", f"127.0.0.1:{http_port}"],
         env=env,
     )  # fmt: skip
@@ -207,6 +210,7 @@ def main() -> int:
         base_url = f"http://127.0.0.1:{http_port}"
         _wait_ready(base_url, server)
         rows = http_load(base_url, api_key, ids, seconds=seconds)
+        rows.append(grpc_get_reference(f"127.0.0.1:{grpc_port}", api_key, ids, seconds))
     finally:
         server.terminate()
         server.wait(30)
@@ -217,6 +221,43 @@ def main() -> int:
     for row in rows:
         print(f"| {row.scenario} | {row.calls_per_s} | {row.p50_ms} | {row.p99_ms} | {row.failed} |")
     return 0 if all(row.failed == 0 for row in rows) else 1
+
+
+def grpc_get_reference(
+    address: str, api_key: str, incident_ids: Sequence[str], seconds: float, in_flight: int = 16
+) -> HttpLoadRow:
+    """The same GetIncident over gRPC on the same server, for scale beside `connect_get`."""
+    import grpc
+    from com.coralogixapis.incidents.v1 import incidents_service_pb2 as svc
+    from com.coralogixapis.incidents.v1 import incidents_service_pb2_grpc as svc_grpc
+
+    async def drive() -> HttpLoadRow:
+        latencies: list[float] = []
+        failed = 0
+        metadata = (("authorization", f"Bearer {api_key}"),)
+        async with grpc.aio.insecure_channel(address) as channel:
+            stub = svc_grpc.IncidentsServiceStub(channel)
+            started = time.perf_counter()
+            ends = started + seconds
+
+            async def worker(seed: int) -> None:
+                nonlocal failed
+                rng = random.Random(seed)
+                while time.perf_counter() < ends:
+                    request = svc.GetIncidentRequest()
+                    request.id.value = rng.choice(list(incident_ids))
+                    sent = time.perf_counter()
+                    try:
+                        await stub.GetIncident(request, metadata=metadata, timeout=10)
+                    except grpc.RpcError:
+                        failed += 1
+                    latencies.append(time.perf_counter() - sent)
+
+            await asyncio.gather(*(worker(seed) for seed in range(in_flight)))
+            elapsed = time.perf_counter() - started
+        return _row("grpc_get (reference)", latencies, elapsed, failed)
+
+    return asyncio.run(drive())
 
 
 def _wait_ready(base_url: str, server: subprocess.Popen[Any]) -> None:

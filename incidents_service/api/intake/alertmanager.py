@@ -11,7 +11,10 @@ is one event of the group's incident:
 - cx_event_key: a digest of the status and each alert's fingerprint, status, startsAt and endsAt. A
   notification Alertmanager repeats (repeat_interval, or a retry) carries the same alerts and times,
   so it is a DUPLICATE; an alert that fires again has a new startsAt, so it is a new event;
-- timestamp: the latest startsAt of the firing alerts (firing) or endsAt (resolved), never later than now.
+- timestamp: when the notification arrives. Alertmanager sends a group's notifications in order, while
+  the alerts' own times may be older than the group's last change (an alert that joins late, a slow
+  Prometheus): taken as the event's time, they would make a firing group's event look late and leave its
+  incident resolved.
 """
 
 from __future__ import annotations
@@ -47,7 +50,6 @@ SOURCE_FIELDS = {
     "display_labels": "externalURL",
     "meta_labels": "alerts[].generatorURL",
     "alert_name": "commonLabels.alertname",
-    "timestamp": "alerts[].startsAt",
 }
 MAX_ALERTS = 1000
 
@@ -79,7 +81,6 @@ def event_from_notification(payload: Any, now: datetime) -> api.AlertEvent:
         alerts = []
     identities: list[list[str]] = []
     generator_urls: list[str] = []
-    moments: list[datetime] = []
     for index, alert in enumerate(alerts):
         field = f"alerts[{index}]"
         if not isinstance(alert, dict):
@@ -87,8 +88,8 @@ def event_from_notification(payload: Any, now: datetime) -> api.AlertEvent:
             continue
         fingerprint = optional_string(alert, "fingerprint", errors, prefix=field)
         alert_status = optional_string(alert, "status", errors, prefix=field)
-        starts_at = parse_time(alert.get("startsAt"), f"{field}.startsAt", errors)
-        ends_at = parse_time(alert.get("endsAt"), f"{field}.endsAt", errors, required=False)
+        parse_time(alert.get("startsAt"), f"{field}.startsAt", errors)
+        parse_time(alert.get("endsAt"), f"{field}.endsAt", errors, required=False)
         generator_url = optional_string(alert, "generatorURL", errors, prefix=field)
         if not fingerprint:
             # Older senders may omit it: the alert's labels identify it just as well.
@@ -96,10 +97,6 @@ def event_from_notification(payload: Any, now: datetime) -> api.AlertEvent:
         identities.append([fingerprint, alert_status, str(alert.get("startsAt")), str(alert.get("endsAt"))])
         if generator_url:
             generator_urls.append(generator_url)
-        if status == "firing" and alert_status != "resolved" and starts_at is not None:
-            moments.append(starts_at)
-        if status == "resolved" and ends_at is not None:
-            moments.append(ends_at)
     errors.check()
 
     digest = hashlib.sha256(
@@ -121,5 +118,5 @@ def event_from_notification(payload: Any, now: datetime) -> api.AlertEvent:
         alert_name=labels.get("alertname", ""),
         source_system=SOURCE_SYSTEM,
     )
-    event.timestamp.FromDatetime(min(max(moments), now) if moments else now)
+    event.timestamp.FromDatetime(now)
     return event

@@ -12,7 +12,8 @@ answered to the sender as PagerDuty does):
   (no incident open: nothing changes, still accepted).
 cx_event_key: an event carrying `payload.timestamp` is identified by its content, so a retry of it is a
 DUPLICATE; one without (Alertmanager sends none) gets a new key, and a repeat of it changes nothing
-but the event log (the incident is already in that state).
+but the event log (the incident is already in that state). The event's time is when it arrives, as in
+PagerDuty (`payload.timestamp` is the sender's clock, only part of the event's identity).
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ SOURCE_FIELDS = {
     "name": "payload.summary",
     "contextual_labels": "payload",
     "display_labels": "payload.custom_details",
-    "timestamp": "payload.timestamp",
 }
 
 
@@ -97,7 +97,7 @@ def event_from_body(payload: Any, now: datetime) -> PagerDutyEvent:
     for name in ("client", "client_url"):
         if value := optional_string(payload, name, errors):
             display[name] = value[: limits.MAX_LABEL_VALUE_CHARS]
-    moment = parse_time(details.get("timestamp"), "payload.timestamp", errors, required=False)
+    stamped = parse_time(details.get("timestamp"), "payload.timestamp", errors, required=False) is not None
     errors.check()
 
     routing_key = routing_key_of(payload) or ""
@@ -105,7 +105,7 @@ def event_from_body(payload: Any, now: datetime) -> PagerDutyEvent:
         dedup_key = uuid.uuid4().hex
     if action == "acknowledge":
         return PagerDutyEvent(routing_key, action, dedup_key, None)
-    if moment is not None:
+    if stamped:
         identity = {key: value for key, value in payload.items() if key != "routing_key"}
         identity["dedup_key"] = dedup_key
         digest = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode("utf-8")).hexdigest()
@@ -124,7 +124,7 @@ def event_from_body(payload: Any, now: datetime) -> PagerDutyEvent:
         display_labels=display,
         source_system=SOURCE_SYSTEM,
     )
-    event.timestamp.FromDatetime(min(moment, now) if moment is not None else now)
+    event.timestamp.FromDatetime(now)
     return PagerDutyEvent(routing_key, action, dedup_key, event)
 
 
