@@ -11,13 +11,14 @@ one caller's load never takes every thread from the others.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import grpc
 
-from incidents_service.api.calls import Calls, log_call
+from incidents_service.api.calls import Calls, call_log, log_call
 from incidents_service.api.errors import status_for
 from incidents_service.auth import UNAUTHENTICATED_PREFIXES, Caller
 from incidents_service.domain.errors import DomainError, FieldViolation, InvalidArgument
@@ -126,5 +127,7 @@ def decode_request(deserialize: Callable[[bytes], Any] | None, raw_request: byte
 def _log_call(
     method: str, context: grpc.aio.ServicerContext, caller: Caller | None, started: float, error: DomainError | None
 ) -> None:
+    if not call_log.isEnabledFor(logging.INFO):
+        return
     code = status_for(error).code if error is not None else (context.code() or grpc.StatusCode.OK)
     log_call(method, code.name, started, caller)
