@@ -18,6 +18,7 @@ from incidents_service.domain.errors import (
     InvalidArgument,
     NotFound,
     PermissionDenied,
+    ResponseTooLarge,
     StorageUnavailable,
     Unauthenticated,
 )
@@ -103,6 +104,11 @@ def _code_and_details(error: DomainError) -> tuple[int, list[Message]]:
     if isinstance(error, Unauthenticated):
         info = error_details_pb2.ErrorInfo(reason="UNAUTHENTICATED", domain=ERROR_DOMAIN)
         return code_pb2.UNAUTHENTICATED, [info]
+    if isinstance(error, ResponseTooLarge):
+        info = error_details_pb2.ErrorInfo(
+            reason="RESPONSE_TOO_LARGE", domain=ERROR_DOMAIN, metadata={"limit_bytes": str(error.limit_bytes)}
+        )
+        return code_pb2.RESOURCE_EXHAUSTED, [info]
     if isinstance(error, CallEnded):
         return code_pb2.DEADLINE_EXCEEDED, []
     if isinstance(error, StorageUnavailable):

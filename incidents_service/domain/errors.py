@@ -74,6 +74,14 @@ class Unauthenticated(DomainError):
     pass
 
 
+class ResponseTooLarge(DomainError):
+    """The answer would pass what one response may carry (SPEC 11): the caller must ask for less."""
+
+    def __init__(self, message: str, limit_bytes: int) -> None:
+        self.limit_bytes = limit_bytes
+        super().__init__(message)
+
+
 class StorageUnavailable(DomainError):
     """The database cannot be reached right now; the client may retry."""
 
