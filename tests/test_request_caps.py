@@ -78,8 +78,7 @@ def _contextual(keys: int, values: int = 1) -> dict[str, pb.ContextualLabelValue
 
 def _display(keys: int, values: int = 1) -> dict[str, pb.DisplayLabelValues]:
     return {
-        f"k{k}": pb.DisplayLabelValues(display_label_values=svs([f"v{v}" for v in range(values)]))
-        for k in range(keys)
+        f"k{k}": pb.DisplayLabelValues(display_label_values=svs([f"v{v}" for v in range(values)])) for k in range(keys)
     }
 
 
@@ -124,7 +123,9 @@ INCIDENT_FILTER_CAPS = {
     "display_labels values": Cap(
         "filter.display_labels['k0']", "limit of 100 values", VALUES_PER_KEY, lambda n: Q(display_labels=_display(1, n))
     ),
-    "meta_labels": Cap("filter.meta_labels", "limit of 100 meta labels", META_LABELS, lambda n: Q(meta_labels=_meta(n))),
+    "meta_labels": Cap(
+        "filter.meta_labels", "limit of 100 meta labels", META_LABELS, lambda n: Q(meta_labels=_meta(n))
+    ),
     "search_query": Cap(
         "filter.search_query.query",
         "limit of 4096 characters",
