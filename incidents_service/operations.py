@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from sqlalchemy import Engine
 
+from incidents_service.domain import limits
 from incidents_service.domain.errors import (
     ConcurrentConflict,
     FailedPrecondition,
@@ -23,6 +24,7 @@ from incidents_service.domain.errors import (
     InvalidArgument,
     NotFound,
     RefusedTransition,
+    ResponseTooLarge,
     StorageUnavailable,
 )
 from incidents_service.domain.model import (
@@ -244,10 +246,23 @@ class IncidentOperations:
             return IncidentView(incident, uow.incidents.events_of(incident.id, EVENTS_SHOWN_WITH_INCIDENT))
 
     def incident_events(self, team_id: str, incident_id: str) -> list[IncidentEvent]:
+        """All events of an incident, oldest first, without their snapshots (GetIncidentEvents).
+
+        One more than MAX_EVENTS_PER_INCIDENT_RESPONSE is read, never the whole history: an incident
+        with more events than one response answers is refused, its events never all in memory.
+        """
+        cap = limits.MAX_EVENTS_PER_INCIDENT_RESPONSE
         with self._read(team_id) as uow:
             if uow.incidents.get(incident_id) is None:
                 raise NotFound("incident", [incident_id])
-            return uow.incidents.events_of(incident_id)
+            events = uow.incidents.events_of(incident_id, cap + 1)
+        if len(events) > cap:
+            raise ResponseTooLarge(
+                f"incident {incident_id[:128]} has more than the limit of {cap} events one response answers; "
+                "GetIncident answers its newest 100 events",
+                limits.MAX_RESPONSE_BYTES,
+            )
+        return events
 
     # ---- batch actions -------------------------------------------------------------------------
 

@@ -162,12 +162,16 @@ def test_fifty_concurrent_heaviest_legal_queries_keep_health_fast(
                 metadata=metadata,
                 timeout=60,
             )
-            heavy = [] if os.environ.get("ONLYCAPS") else [
-                (incidents.ListIncidents, _heaviest_legal_list()),
-                (incidents.GetFilterValues, svc.GetFilterValuesRequest(filter=_heaviest_legal_list().filter)),
-                (incidents.ListIncidents, _largest_page()),
-                (incidents.GetFilterValues, svc.GetFilterValuesRequest()),
-            ]
+            heavy = (
+                []
+                if os.environ.get("ONLYCAPS")
+                else [
+                    (incidents.ListIncidents, _heaviest_legal_list()),
+                    (incidents.GetFilterValues, svc.GetFilterValuesRequest(filter=_heaviest_legal_list().filter)),
+                    (incidents.ListIncidents, _largest_page()),
+                    (incidents.GetFilterValues, svc.GetFilterValuesRequest()),
+                ]
+            )
             if os.environ.get("ONLYCAPS"):
                 heavy = [
                     (incidents.ListIncidents, _heaviest_legal_list()),

@@ -34,7 +34,6 @@ from incidents_service.domain.model import (
 from incidents_service.domain.queries import (
     DEFAULT_ORDER,
     GROUPABLE_FIELDS,
-    MAX_GROUP_BYS,
     EventFilter,
     FilterValues,
     IncidentFilter,
@@ -400,14 +399,8 @@ def incident_filter_from_wire(f: pb.IncidentQueryFilter, prefix: str = "filter")
     search = None
     if f.HasField("search_query") and f.search_query.query.value:
         search = _search_from_wire(f"{prefix}.search_query", f.search_query, out)
-    meta_labels = tuple(
-        (label.key.value, label.value.value if label.HasField("value") else None) for label in f.meta_labels
-    )
-    for index, (key, value) in enumerate(meta_labels):
-        limits.check_text(f"{prefix}.meta_labels[{index}].key", key, limits.MAX_LABEL_KEY_CHARS, out)
-        limits.check_text(f"{prefix}.meta_labels[{index}].value", value or "", limits.MAX_LABEL_VALUE_CHARS, out)
-    if f.meta_labels_op not in (pb.FILTER_OPERATOR_OR_OR_UNSPECIFIED, pb.FILTER_OPERATOR_AND):
-        out.append(FieldViolation(f"{prefix}.meta_labels_op", f"unknown operator {f.meta_labels_op}"))
+    meta_labels = _meta_label_filter(f"{prefix}.meta_labels", f.meta_labels, out)
+    _check_operator(f"{prefix}.meta_labels_op", f.meta_labels_op, out)
     incident_filter = IncidentFilter(
         statuses=_enum_set(f"{prefix}.status", f.status, STATUS_FROM_WIRE, out),
         states=_enum_set(f"{prefix}.state", f.state, STATE_FROM_WIRE, out),
@@ -462,7 +455,7 @@ def _time_range(
 
 def _search_from_wire(field: str, query: pb.IncidentSearchQuery, out: list[FieldViolation]) -> SearchQuery:
     text = query.query.value
-    limits.check_text(f"{field}.query", text, limits.MAX_LABEL_VALUE_CHARS, out)
+    limits.check_text(f"{field}.query", text, limits.MAX_SEARCH_QUERY_CHARS, out)
     if query.WhichOneof("field") == "contextual_label":
         key = label_key_from_wire(f"{field}.contextual_label", query.contextual_label.value, "search", out)
         return SearchQuery(text, SearchField.CONTEXTUAL_LABEL, key)
@@ -478,31 +471,66 @@ def _search_from_wire(field: str, query: pb.IncidentSearchQuery, out: list[Field
     return SearchQuery(text, search_field)
 
 
-def _string_set(field: str, values: Iterable[StringValue], max_chars: int, out: list[FieldViolation]) -> frozenset[str]:
-    decoded = frozenset(value.value for value in values)
+# Past a cap only the items within it are checked further: the request is refused either way, and
+# its violations stay about as many as the caps allow.
+
+
+def _string_set(
+    field: str,
+    values: Sequence[StringValue],
+    max_chars: int,
+    out: list[FieldViolation],
+    cap: int = limits.MAX_VALUES_PER_FILTER_FIELD,
+) -> frozenset[str]:
+    limits.check_count(field, len(values), cap, "values", out)
+    decoded = frozenset(value.value for value in values[:cap])
     for value in decoded:
         limits.check_text(field, value, max_chars, out)
     return decoded
 
 
 def _label_filter(
-    field: str, labels: Mapping[str, Iterable[StringValue]], out: list[FieldViolation]
+    field: str, labels: Mapping[str, Sequence[StringValue]], out: list[FieldViolation]
 ) -> tuple[tuple[str, frozenset[str]], ...]:
     """(key, allowed values) per key; a key listed with no values places no condition."""
+    limits.check_count(field, len(labels), limits.MAX_LABEL_KEYS_PER_FILTER, "label keys", out)
     decoded = []
-    for key in sorted(labels):
+    for key in sorted(labels)[: limits.MAX_LABEL_KEYS_PER_FILTER]:
         limits.check_text(f"{field}[{key[:64]!r}] key", key, limits.MAX_LABEL_KEY_CHARS, out)
-        values = _string_set(f"{field}[{key[:64]!r}]", labels[key], limits.MAX_LABEL_VALUE_CHARS, out)
+        values = _string_set(
+            f"{field}[{key[:64]!r}]", labels[key], limits.MAX_LABEL_VALUE_CHARS, out, limits.MAX_VALUES_PER_LABEL_KEY
+        )
         if values:
             decoded.append((key, values))
     return tuple(decoded)
 
 
+def _meta_label_filter(
+    field: str, labels: Sequence[pb.MetaLabel], out: list[FieldViolation]
+) -> tuple[tuple[str, str | None], ...]:
+    """(key, value) pairs to match; a label without a value matches any value of its key."""
+    limits.check_count(field, len(labels), limits.MAX_META_LABELS_PER_FILTER, "meta labels", out)
+    pairs = tuple(
+        (label.key.value, label.value.value if label.HasField("value") else None)
+        for label in labels[: limits.MAX_META_LABELS_PER_FILTER]
+    )
+    for index, (key, value) in enumerate(pairs):
+        limits.check_text(f"{field}[{index}].key", key, limits.MAX_LABEL_KEY_CHARS, out)
+        limits.check_text(f"{field}[{index}].value", value or "", limits.MAX_LABEL_VALUE_CHARS, out)
+    return pairs
+
+
+def _check_operator(field: str, operator: int, out: list[FieldViolation]) -> None:
+    if operator not in (pb.FILTER_OPERATOR_OR_OR_UNSPECIFIED, pb.FILTER_OPERATOR_AND):
+        out.append(FieldViolation(field, f"unknown operator {operator}"))
+
+
 def _enum_set(
-    field: str, values: Iterable[int], mapping: Mapping[int, Any], out: list[FieldViolation]
+    field: str, values: Sequence[int], mapping: Mapping[int, Any], out: list[FieldViolation]
 ) -> frozenset[Any]:
+    limits.check_count(field, len(values), limits.MAX_VALUES_PER_FILTER_FIELD, "values", out)
     decoded = set()
-    for value in values:
+    for value in values[: limits.MAX_VALUES_PER_FILTER_FIELD]:
         if value not in mapping:
             out.append(FieldViolation(field, f"unknown value {value}"))
         else:
@@ -524,7 +552,6 @@ _SORT_FIELDS_FROM_WIRE = {
     pb.INCIDENTS_FIELDS_SUBSYSTEM_NAME: SortField.SUBSYSTEM_NAME,
     pb.INCIDENTS_FIELDS_DURATION: SortField.DURATION,
 }
-_MAX_ORDER_BYS = 10
 
 
 def order_from_wire(order_bys: Sequence[pb.OrderBy]) -> tuple[SortKey, ...]:
@@ -538,10 +565,9 @@ def order_from_wire(order_bys: Sequence[pb.OrderBy]) -> tuple[SortKey, ...]:
     if not order_bys:
         return DEFAULT_ORDER
     out: list[FieldViolation] = []
-    if len(order_bys) > _MAX_ORDER_BYS:
-        out.append(FieldViolation("order_bys", f"more than the limit of {_MAX_ORDER_BYS} orderings"))
+    limits.check_count("order_bys", len(order_bys), limits.MAX_ORDER_BYS, "orderings", out)
     keys: list[SortKey] = []
-    for index, order_by in enumerate(order_bys[:_MAX_ORDER_BYS]):
+    for index, order_by in enumerate(order_bys[: limits.MAX_ORDER_BYS]):
         field = f"order_bys[{index}]"
         if order_by.direction not in DIRECTIONS:
             out.append(FieldViolation(f"{field}.direction", f"unknown direction {order_by.direction}"))
@@ -582,6 +608,8 @@ def page_size_from_wire(pagination: pb.PaginationRequest) -> int:
 def incident_changes_from_wire(request: api.UpdateIncidentRequest, out: list[FieldViolation]) -> IncidentChanges:
     """The fields named by update_mask, with their new values (labels replace the whole map/list)."""
     paths = list(request.update_mask.paths)
+    if not limits.check_count("update_mask.paths", len(paths), limits.MAX_UPDATE_MASK_PATHS, "paths", out):
+        return {}
     if not paths:
         out.append(FieldViolation("update_mask", f"name at least one of {', '.join(UPDATABLE_FIELDS)}"))
     changes: IncidentChanges = {}
@@ -614,10 +642,9 @@ def incident_changes_from_wire(request: api.UpdateIncidentRequest, out: list[Fie
 def group_keys_from_wire(group_bys: Sequence[pb.GroupBy]) -> tuple[SortKey, ...]:
     """ListIncidentAggregations group-bys: up to 3 incident fields or contextual labels."""
     out: list[FieldViolation] = []
-    if len(group_bys) > MAX_GROUP_BYS:
-        out.append(FieldViolation("group_bys", f"more than the limit of {MAX_GROUP_BYS} group_bys"))
+    limits.check_count("group_bys", len(group_bys), limits.MAX_GROUP_BYS, "group_bys", out)
     keys: list[SortKey] = []
-    for index, group_by in enumerate(group_bys[:MAX_GROUP_BYS]):
+    for index, group_by in enumerate(group_bys[: limits.MAX_GROUP_BYS]):
         field = f"group_bys[{index}]"
         if group_by.order_by_direction not in DIRECTIONS:
             out.append(
@@ -750,23 +777,34 @@ def filter_values_to_wire(values: FilterValues, meta_labels_op: pb.FilterOperato
     )
 
 
-def event_filter_from_wire(f: pb.IncidentEventQueryFilter) -> EventFilter:
+def event_filter_from_wire(f: pb.IncidentEventQueryFilter, prefix: str = "filter") -> EventFilter:
     """The event filter as an incident filter over each event's snapshot, plus its time window."""
-    as_incident_filter = pb.IncidentQueryFilter(
-        status=f.status,
-        severity=f.severity,
-        contextual_labels=f.contextual_labels,
-        display_labels=f.display_labels,
-        meta_labels=f.labels.meta_labels,
-        meta_labels_op=f.labels.operator,
-    )
-    if f.HasField("is_muted"):
-        as_incident_filter.is_muted.CopyFrom(f.is_muted)
-    if f.HasField("name") and f.name.value:
-        as_incident_filter.search_query.query.CopyFrom(f.name)
-    incident_filter = incident_filter_from_wire(as_incident_filter)
     out: list[FieldViolation] = []
-    timestamp_from, timestamp_to = _time_range("filter.timestamp", f, "timestamp", out)
+    search = None
+    if f.HasField("name") and f.name.value:
+        # A case-insensitive substring of the incident name, as search_query on incidents.
+        limits.check_text(f"{prefix}.name", f.name.value, limits.MAX_SEARCH_QUERY_CHARS, out)
+        search = SearchQuery(f.name.value, SearchField.NAME)
+    _check_operator(f"{prefix}.labels.operator", f.labels.operator, out)
+    incident_filter = IncidentFilter(
+        statuses=_enum_set(f"{prefix}.status", f.status, STATUS_FROM_WIRE, out),
+        severities=_enum_set(f"{prefix}.severity", f.severity, SEVERITY_FROM_WIRE, out),
+        contextual_labels=_label_filter(
+            f"{prefix}.contextual_labels",
+            {key: values.contextual_label_values for key, values in f.contextual_labels.items()},
+            out,
+        ),
+        display_labels=_label_filter(
+            f"{prefix}.display_labels",
+            {key: values.display_label_values for key, values in f.display_labels.items()},
+            out,
+        ),
+        meta_labels=_meta_label_filter(f"{prefix}.labels.meta_labels", f.labels.meta_labels, out),
+        meta_labels_all=f.labels.operator == pb.FILTER_OPERATOR_AND,
+        is_muted=f.is_muted.value if f.HasField("is_muted") else None,
+        search=search,
+    )
+    timestamp_from, timestamp_to = _time_range(f"{prefix}.timestamp", f, "timestamp", out)
     check_violations(out)
     return EventFilter(incident_filter, timestamp_from, timestamp_to)
 

@@ -250,11 +250,9 @@ class IncidentRepository:
             statement = statement.where(query.after(order, page.after))
         rows = self._connection.execute(statement.order_by(*query.order_by(order)).limit(page.size + 1)).all()
         items = [_incident_from_row(row) for row in rows[: page.size]]
-        next_after = None
-        if len(rows) > page.size:
-            last = rows[page.size - 1]
-            next_after = tuple(getattr(last, f"sort_{index}") for index in range(len(order)))
-        return Page(items=items, total_size=total, next_after=next_after)
+        keyset = [tuple(getattr(row, f"sort_{index}") for index in range(len(order))) for row in rows[: page.size]]
+        next_after = keyset[-1] if len(rows) > page.size else None
+        return Page(items=items, total_size=total, next_after=next_after, positions=keyset)
 
     def aggregate(
         self, incident_filter: IncidentFilter, group_keys: Sequence[SortKey], page: PageRequest, now: datetime
@@ -297,11 +295,9 @@ class IncidentRepository:
             statement = statement.where(position < (moment, seq) if descending else position > (moment, seq))
         order = (e.timestamp.desc(), e.seq.desc()) if descending else (e.timestamp.asc(), e.seq.asc())
         rows = self._connection.execute(statement.order_by(*order).limit(page.size + 1)).all()
-        next_after = None
-        if len(rows) > page.size:
-            last = rows[page.size - 1]
-            next_after = (last.timestamp, last.seq)
-        return Page([_event_from_row(row) for row in rows[: page.size]], total, next_after)
+        positions = [(row.timestamp, row.seq) for row in rows[: page.size]]
+        next_after = positions[-1] if len(rows) > page.size else None
+        return Page([_event_from_row(row) for row in rows[: page.size]], total, next_after, positions)
 
     def count_events(self, event_filter: EventFilter, limit: int, now: datetime) -> int:
         """How many events match, counting no further than `limit` + 1."""

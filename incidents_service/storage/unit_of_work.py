@@ -28,6 +28,7 @@ from incidents_service.domain.errors import (
 )
 from incidents_service.storage.database import interrupt, is_sqlite
 from incidents_service.storage.repository import IncidentRepository
+from incidents_service.storage.statement_errors import STATEMENT_REFUSED, refused_for_shape
 from incidents_service.storage.teams import AccessRepository
 
 # PostgreSQL SQLSTATEs that mean "another transaction won; run yours again".
@@ -138,16 +139,15 @@ def _ended(deadline: CallDeadline | None) -> CallEnded:
 
 def translate_storage_error(exc: Exception) -> Exception:
     """Database errors become domain errors the API knows how to answer; others pass unchanged."""
+    if isinstance(exc, DBAPIError) and refused_for_shape(exc):
+        # A statement the database refuses for its size or shape: the request is the problem (SPEC 11).
+        return InvalidArgument([FieldViolation("request", STATEMENT_REFUSED)])
     if isinstance(exc, IntegrityError) and _is_unique_violation(exc):
         return ConcurrentConflict(str(exc.orig))
     if isinstance(exc, DBAPIError):
         sqlstate = getattr(exc.orig, "sqlstate", None)
         if sqlstate in _RETRYABLE_SQLSTATES:
             return ConcurrentConflict(str(exc.orig))
-        if sqlstate is not None and sqlstate.startswith("54"):
-            # program_limit_exceeded: a value too large for an index entry. The limits checked at the
-            # API edge keep requests below these, so this is a last guard: the request is the problem.
-            return InvalidArgument([FieldViolation("request", "a value is too large for the database to store")])
         if sqlstate == _CANCELED_SQLSTATE:
             # The server-side statement_timeout backstop fired before the call's own timer.
             return StatementTimeLimit(None)
