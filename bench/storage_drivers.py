@@ -69,7 +69,8 @@ def main() -> None:
         with psycopg.connect(url, autocommit=True) as connection:
             connection.execute("CREATE TABLE driver_bench (id int PRIMARY KEY, name text, payload jsonb)")
             connection.execute(
-                "INSERT INTO driver_bench SELECT i, 'incident ' || i, '{\"a\": 1}'::jsonb FROM generate_series(0, %s) i",
+                "INSERT INTO driver_bench SELECT i, 'incident ' || i, '{\"a\": 1}'::jsonb"
+                " FROM generate_series(0, %s) i",
                 (ROWS,),
             )
         print(f"threads x{IN_FLIGHT}, sync psycopg:   {threads_sync(url):8.0f} reads/s")
