@@ -49,6 +49,7 @@ from incidents_service.domain.queries import (
     SortKey,
 )
 from incidents_service.storage.database import create_read_engine
+from incidents_service.storage.python_turns import TURNS
 from incidents_service.storage.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
@@ -114,7 +115,8 @@ class IncidentOperations:
                     uow.commit()
                     return result
             except ConcurrentConflict:
-                time.sleep(random.uniform(0, 0.01 * 2**attempt))
+                with TURNS.waiting():
+                    time.sleep(random.uniform(0, 0.01 * 2**attempt))
         raise StorageUnavailable("too many concurrent changes to the same incidents; retry")
 
     # ---- ingestion -----------------------------------------------------------------------------

@@ -51,6 +51,10 @@ SERVICE_NAMES = (
 # The asyncio health servicer (grpc_health.v1.health.aio), which grpc-stubs does not know yet.
 AsyncHealthServicer: Any = health.aio.HealthServicer  # type: ignore[attr-defined]
 HEALTH_PROBE_SECONDS = 2.0
+# How long a thread wanting the GIL waits before asking the running one to hand it over (CPython's
+# default is 5 ms). With storage threads taking turns (python_turns.py) the loop shares the GIL with one
+# thread at most, so this bounds how long Health/Check and call receipt wait for it.
+SWITCH_INTERVAL_SECONDS = 0.001
 # SPEC 11: a request above 4 MiB is refused from its length prefix, before it is buffered.
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
 # Streams one HTTP/2 connection may have open at once (half-sent ones included).
@@ -204,7 +208,7 @@ def _request_stop(signum: int, stop_requested: asyncio.Event) -> None:
 
 def serve(settings: Settings, engine: Engine) -> int:
     """Serve until SIGTERM or SIGINT; then refuse new calls, finish those in flight, exit 0."""
-    sys.setswitchinterval(float(os.environ.get("INCIDENTS_SWITCH_INTERVAL", "0.005")))
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     asyncio.run(_serve_until_signalled(settings, engine))
     engine.dispose()
     log.info('{"event": "stopped", "pid": %d}', os.getpid())

@@ -32,6 +32,7 @@ from incidents_service.auth import (
 )
 from incidents_service.deadlines import CallDeadline, deadline_of_call
 from incidents_service.domain.errors import DomainError, FieldViolation, InvalidArgument, StorageUnavailable
+from incidents_service.storage.python_turns import TURNS
 from incidents_service.storage.unit_of_work import writes_authorized_by
 
 call_log = logging.getLogger("incidents_service.calls")
@@ -147,12 +148,14 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
             def run() -> Any:
                 token = set_current_caller(caller)
                 try:
-                    # Decoded here rather than by gRPC, which answers INTERNAL for bytes that are not the
-                    # request message: a caller's bad bytes are INVALID_ARGUMENT, after authentication.
-                    request = decode_request(deserialize, raw_request, method)
-                    with deadline_of_call(deadline), writes_authorized_by(caller.key_id):
-                        response = behavior(request, context)
-                    return response if serialize is None else serialize(response)
+                    with TURNS.turn():
+                        # Decoded here rather than by gRPC, which answers INTERNAL for bytes that are not
+                        # the request message: a caller's bad bytes are INVALID_ARGUMENT, after
+                        # authentication.
+                        request = decode_request(deserialize, raw_request, method)
+                        with deadline_of_call(deadline), writes_authorized_by(caller.key_id):
+                            response = behavior(request, context)
+                        return response if serialize is None else serialize(response)
                 finally:
                     reset_current_caller(token)
 

@@ -11,6 +11,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
 
+from incidents_service.storage.python_turns import TurnTakingConnection, TurnTakingCursor, TurnTakingSQLiteConnection
+
 # Give up on an unreachable database quickly so calls answer UNAVAILABLE within their deadline.
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 3
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -76,7 +78,7 @@ def create_read_engine(engine: Engine) -> Engine:
 
 
 def _postgres_engine(url: str, pool_size: int, **options: Any) -> Engine:
-    return create_engine(
+    engine = create_engine(
         url,
         json_deserializer=orjson.loads,  # label maps, payloads, alerts: JSON read on every call, decoded fast
         pool_size=pool_size,
@@ -88,6 +90,13 @@ def _postgres_engine(url: str, pool_size: int, **options: Any) -> Engine:
         **options,
     )
 
+    @event.listens_for(engine, "do_connect")
+    def _connect(_dialect: Any, _record: ConnectionPoolEntry, cargs: Any, cparams: dict[str, Any]) -> Any:
+        # Connections whose waits give the storage thread's turn up (python_turns.py).
+        return TurnTakingConnection.connect(*cargs, cursor_factory=TurnTakingCursor, **cparams)
+
+    return engine
+
 
 def _sqlite_engine(url: str) -> Engine:
     path = make_url(url).database
@@ -96,7 +105,11 @@ def _sqlite_engine(url: str) -> Engine:
     engine = create_engine(
         url,
         json_deserializer=orjson.loads,  # label maps, payloads, alerts: JSON read on every call, decoded fast
-        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+        connect_args={
+            "check_same_thread": False,
+            "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+            "factory": TurnTakingSQLiteConnection,  # waits give the storage thread's turn up (python_turns.py)
+        },
     )
 
     @event.listens_for(engine, "connect")

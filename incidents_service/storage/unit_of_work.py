@@ -27,6 +27,7 @@ from incidents_service.domain.errors import (
     Unauthenticated,
 )
 from incidents_service.storage.database import interrupt, is_sqlite
+from incidents_service.storage.python_turns import TURNS
 from incidents_service.storage.repository import IncidentRepository
 from incidents_service.storage.statement_errors import STATEMENT_REFUSED, refused_for_shape
 from incidents_service.storage.teams import AccessRepository
@@ -67,7 +68,8 @@ class UnitOfWork:
         if self._deadline is not None and self._deadline.expired():
             raise _ended(self._deadline)
         try:
-            connection = self._engine.connect()
+            with TURNS.waiting():  # a pooled connection may have to be waited for
+                connection = self._engine.connect()
             if self._write:
                 connection = connection.execution_options(write=True)
             connection.begin()
