@@ -375,6 +375,7 @@ def test_a_hundred_maximum_size_calls_without_a_key_stay_within_the_memory_bound
                     pool.submit(send)
         assert codes == ["UNAUTHENTICATED"] * 100
         peak = _peak_rss_bytes(served.process.pid)
+        print(f"\nSERVING memory: peak RSS {peak / 2**20:.0f} MiB after 100 concurrent 4 MiB calls without a key")
         assert peak < MEMORY_BOUND_BYTES, f"peak RSS {peak / 2**20:.0f} MiB"
         assert served.alive()
     finally:
