@@ -39,6 +39,23 @@ def _incidents_out(incidents: list[Incident], now: datetime) -> list[pb.Incident
     return [convert.incident_to_wire(incident, now) for incident in incidents]
 
 
+def page_request(
+    page_tokens: PageTokenCodec, now: datetime, pagination: pb.PaginationRequest, fingerprint: str
+) -> PageRequest:
+    """The page asked for: size, and the keyset position and as-of time its token carries."""
+    size = convert.page_size_from_wire(pagination)
+    if not pagination.page_token.value:
+        return PageRequest(size=size, as_of=now)
+    resume = page_tokens.decode(pagination.page_token.value, fingerprint)
+    return PageRequest(size=size, after=resume.after, as_of=resume.as_of, known_total=resume.total)
+
+
+def next_page_token(page_tokens: PageTokenCodec, page: Page[Any], fingerprint: str, request: PageRequest) -> str:
+    if page.next_after is None or request.as_of is None:
+        return ""
+    return page_tokens.encode(fingerprint, ResumePoint(page.next_after, request.as_of, page.total_size))
+
+
 class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
     """com.coralogixapis.incidents.v1.IncidentsService, wire-compatible with the published API."""
 
@@ -94,17 +111,10 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
         )
 
     def _page_request(self, pagination: pb.PaginationRequest, fingerprint: str) -> PageRequest:
-        """The page asked for: size, and the keyset position and as-of time its token carries."""
-        size = convert.page_size_from_wire(pagination)
-        if not pagination.page_token.value:
-            return PageRequest(size=size, as_of=self._operations.now())
-        resume = self._page_tokens.decode(pagination.page_token.value, fingerprint)
-        return PageRequest(size=size, after=resume.after, as_of=resume.as_of, known_total=resume.total)
+        return page_request(self._page_tokens, self._operations.now(), pagination, fingerprint)
 
     def _next_token(self, page: Page[Any], fingerprint: str, page_request: PageRequest) -> str:
-        if page.next_after is None or page_request.as_of is None:
-            return ""
-        return self._page_tokens.encode(fingerprint, ResumePoint(page.next_after, page_request.as_of, page.total_size))
+        return next_page_token(self._page_tokens, page, fingerprint, page_request)
 
     def ListIncidentAggregations(
         self, request: svc.ListIncidentAggregationsRequest, context: grpc.ServicerContext

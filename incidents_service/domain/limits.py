@@ -61,3 +61,16 @@ def check_id_count(field: str, count: int, out: list[FieldViolation]) -> None:
         out.append(FieldViolation(field, "at least one id is required"))
     elif count > MAX_IDS_PER_CALL:
         out.append(FieldViolation(field, f"more than the limit of {MAX_IDS_PER_CALL} ids per call"))
+
+
+MAX_NOTE_BODY_BYTES = 64 * 1024
+
+
+def check_note_body(field: str, body: str, out: list[FieldViolation]) -> None:
+    """A note's body: 1 byte to 64 KiB of UTF-8, no NUL."""
+    if not body:
+        out.append(FieldViolation(field, "is required (at least 1 byte)"))
+    elif len(body.encode("utf-8", "surrogatepass")) > MAX_NOTE_BODY_BYTES:
+        out.append(FieldViolation(field, f"longer than the limit of {MAX_NOTE_BODY_BYTES} bytes (64 KiB)"))
+    if "\x00" in body:
+        out.append(FieldViolation(field, "contains a NUL character"))

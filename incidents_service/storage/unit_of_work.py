@@ -23,6 +23,7 @@ from incidents_service.domain.errors import (
     StorageUnavailable,
 )
 from incidents_service.storage.database import interrupt
+from incidents_service.storage.notes import NoteRepository
 from incidents_service.storage.repository import IncidentRepository
 from incidents_service.storage.teams import AccessRepository
 
@@ -32,6 +33,7 @@ _RETRYABLE_SQLSTATES = {"40001", "40P01", "23505"}
 
 class UnitOfWork:
     incidents: IncidentRepository
+    notes: NoteRepository
     access: AccessRepository
 
     def __init__(self, engine: Engine, team_id: str, write: bool) -> None:
@@ -57,6 +59,7 @@ class UnitOfWork:
         if self._deadline is not None:
             self._watch.enter_context(self._deadline.on_cancel(self._interrupt))
         self.incidents = IncidentRepository(connection, self._team_id, lock_rows=self._write)
+        self.notes = NoteRepository(connection, self._team_id, lock_rows=self._write)
         self.access = AccessRepository(connection)
         return self
 
