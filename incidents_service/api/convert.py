@@ -48,7 +48,7 @@ from incidents_service.domain.queries import (
 )
 from incidents_service.domain.statistics import MAX_BUCKETS, DurationStats, IncidentStatistics, StatisticsQuery
 from incidents_service.domain.statistics import MAX_RANGE as MAX_STATISTICS_RANGE
-from incidents_service.domain.timeline import TimelineEntry
+from incidents_service.domain.timeline import TimelineAction, TimelineEntry
 
 # ---- enums -------------------------------------------------------------------------------------
 
@@ -842,9 +842,15 @@ def _timeline_value(field: str, value: str) -> str:
     return value
 
 
+# The wire enum names each domain action with the prefix (and the same numbers).
+TIMELINE_ACTION_TO_WIRE: dict[TimelineAction, ins.TimelineAction] = {
+    action: getattr(ins, f"TIMELINE_ACTION_{action.name}") for action in TimelineAction
+}
+
+
 def timeline_entry_to_wire(entry: TimelineEntry) -> ins.TimelineEntry:
     return ins.TimelineEntry(
-        action=ins.TimelineAction.Value(f"TIMELINE_ACTION_{entry.action.name}"),
+        action=TIMELINE_ACTION_TO_WIRE[entry.action],
         timestamp=timestamp_to_wire(entry.timestamp),
         actor=entry.actor,
         source_system=entry.source_system,
