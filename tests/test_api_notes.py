@@ -78,7 +78,8 @@ def test_a_note_is_created_read_listed_revised_and_deleted(teams):
     assert created.updated_at == created.created_at
     assert Notes(bob).GetNote(ins.GetNoteRequest(id=created.id)).note == created
 
-    revised = Notes(bob).UpdateNote(ins.UpdateNoteRequest(id=created.id, body="Rolled back v2.3; error rate normal")).note
+    update = ins.UpdateNoteRequest(id=created.id, body="Rolled back v2.3; error rate normal")
+    revised = Notes(bob).UpdateNote(update).note
     assert revised.body == "Rolled back v2.3; error rate normal"
     assert (revised.author, revised.updated_by) == ("alice@example.com", "bob@example.com")
     assert revised.created_at == created.created_at
@@ -93,7 +94,9 @@ def test_a_note_is_created_read_listed_revised_and_deleted(teams):
 
 def test_notes_list_oldest_first_in_pages_with_a_total(client):
     notes, incident_id = Notes(client), _incident(client)
-    written = [notes.CreateNote(ins.CreateNoteRequest(incident_id=incident_id, body=f"note {i}")).note for i in range(7)]
+    written = [
+        notes.CreateNote(ins.CreateNoteRequest(incident_id=incident_id, body=f"note {i}")).note for i in range(7)
+    ]
     other_incident = _incident(client)
     notes.CreateNote(ins.CreateNoteRequest(incident_id=other_incident, body="elsewhere"))
 
