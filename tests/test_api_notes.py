@@ -196,10 +196,11 @@ def test_another_teams_notes_and_incidents_answer_exactly_like_missing_ones(team
         "CreateNote": lambda incident_id: notes.CreateNote(ins.CreateNoteRequest(incident_id=incident_id, body="x")),
         "ListNotes": lambda incident_id: notes.ListNotes(ins.ListNotesRequest(incident_id=incident_id)),
     }
-    for calls, theirs_id, missing_id in ((by_note, their_note.id, missing_note), (by_incident, their_incident, missing_incident)):  # fmt: skip
+    cases = [(by_note, their_note.id, missing_note), (by_incident, their_incident, missing_incident)]
+    for calls, theirs_id, missing_id in cases:
         for name, call in calls.items():
-            via_theirs = _error(lambda call=call: call(theirs_id), grpc.StatusCode.NOT_FOUND)
-            via_missing = _error(lambda call=call: call(missing_id), grpc.StatusCode.NOT_FOUND)
+            via_theirs = _error(lambda call=call, named=theirs_id: call(named), grpc.StatusCode.NOT_FOUND)
+            via_missing = _error(lambda call=call, named=missing_id: call(named), grpc.StatusCode.NOT_FOUND)
             assert _answer(via_theirs, theirs_id) == _answer(via_missing, missing_id), name
             assert theirs_id in (via_theirs.details() or "")
 
@@ -217,9 +218,7 @@ def test_deleting_an_incident_deletes_its_notes(client, server):
         _error(lambda note=note: notes.GetNote(ins.GetNoteRequest(id=note.id)), grpc.StatusCode.NOT_FOUND)
     _error(lambda: notes.ListNotes(ins.ListNotesRequest(incident_id=incident_id)), grpc.StatusCode.NOT_FOUND)
     with server.engine.connect() as connection:
-        left = connection.execute(
-            select(func.count()).where(incident_notes.c.incident_id == incident_id)
-        ).scalar_one()
+        left = connection.execute(select(func.count()).where(incident_notes.c.incident_id == incident_id)).scalar_one()
     assert left == 0
     assert notes.GetNote(ins.GetNoteRequest(id=kept.id)).note == kept
 
