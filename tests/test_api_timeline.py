@@ -241,7 +241,8 @@ def _apply(client: Client, key: str, incident_id: str, step: tuple[Any, ...]) ->
         elif kind == "unassign":
             client.incidents.UnassignIncidents(svc.UnassignIncidentsRequest(incident_ids=ids))
         elif kind == "snooze":
-            client.management.SnoozeIncidents(api.SnoozeIncidentsRequest(incident_ids=[incident_id], duration_minutes=5))
+            snooze = api.SnoozeIncidentsRequest(incident_ids=[incident_id], duration_minutes=5)
+            client.management.SnoozeIncidents(snooze)
         else:
             client.management.UpdateIncident(
                 api.UpdateIncidentRequest(
