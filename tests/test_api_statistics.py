@@ -346,7 +346,7 @@ def test_another_teams_incidents_never_count(teams, server):
     mine, theirs = teams.team(), teams.team("mallory@example.com")
     start, end = BASE, BASE + timedelta(hours=1)
     writer = Writer(server, theirs)
-    key, life = writer.open(start + timedelta(minutes=5), Severity.CRITICAL, "secret")
+    _key, life = writer.open(start + timedelta(minutes=5), Severity.CRITICAL, "secret")
     writer.acknowledge(life, start + timedelta(minutes=6))
 
     response = _statistics(mine, from_time=ts(start), to_time=ts(end), bucket_count=4, contextual_label_key="service")
