@@ -260,9 +260,7 @@ def test_statistics_equal_the_model_on_random_lives(client, server, seed):
     lives = _random_lives(writer, rng, 90, start, end)
     n = rng.choice([1, 7, 24, 97])
 
-    response = _statistics(
-        client, from_time=ts(start), to_time=ts(end), bucket_count=n, contextual_label_key="service"
-    )
+    response = _statistics(client, from_time=ts(start), to_time=ts(end), bucket_count=n, contextual_label_key="service")
 
     assert len(response.buckets) == n
     assert _answer(response) == _model(lives, start, end, n, label=True)
@@ -399,5 +397,3 @@ def test_a_thousand_buckets_are_the_limit(client, server):
 
     assert _answer(response) == _model(lives, start, end, 1000, label=False)
     assert [i for i, b in enumerate(response.buckets) if b.opened] == [0, 1, 500, 999]
-
-
