@@ -82,7 +82,8 @@ def downgrade() -> None:
     with op.batch_alter_table("incident_notes", schema=None) as batch_op:
         batch_op.drop_index("ix_incident_notes_incident_created")
     op.drop_table("incident_notes")
-    with op.batch_alter_table("incidents", schema=None) as batch_op:
-        batch_op.drop_index("ix_incidents_team_resolved")
-        batch_op.drop_column("resolved_at")
-        batch_op.drop_column("acknowledged_at")
+    op.drop_index("ix_incidents_team_resolved", table_name="incidents")
+    # In place on both databases: SQLite's batch mode would copy the table and drop the old one, and
+    # dropping `incidents` with foreign keys on cascades to (deletes) every incident's event log.
+    for column in ("resolved_at", "acknowledged_at"):
+        op.execute(sa.text(f"ALTER TABLE incidents DROP COLUMN {column}"))
