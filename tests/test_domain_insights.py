@@ -99,9 +99,24 @@ def _entries(incident: Incident) -> list[tuple[str, str, str, str, str]]:
     return found
 
 
+def test_an_alert_that_changes_nothing_of_the_description_keeps_no_change():
+    incident = _opened()
+    incident.apply_alert(_alert(IncidentState.TRIGGERED, T0 + MINUTE, description="same"))
+    incident.apply_alert(_alert(IncidentState.TRIGGERED, T0 + 2 * MINUTE, description="same"))
+    assert [event.payload.get("changes") for event in incident.new_events] == [
+        None,
+        None,
+        {"description": {"old": "", "new": "same"}},
+        None,
+    ]
+
+
 def test_each_event_reads_as_its_action_and_the_fields_it_changed():
     incident = _opened()
-    incident.apply_alert(_alert(IncidentState.TRIGGERED, T0 + MINUTE, severity=Severity.CRITICAL, name="DB down"))
+    raised = _alert(
+        IncidentState.TRIGGERED, T0 + MINUTE, severity=Severity.CRITICAL, name="DB down", description="no primary"
+    )
+    incident.apply_alert(raised)
     incident.assign("carol", "alice", T0 + 2 * MINUTE)
     incident.unassign("bob", T0 + 3 * MINUTE)
     incident.update("alice", T0 + 4 * MINUTE, {"description": "replica lag", "severity": Severity.ERROR})
@@ -111,10 +126,11 @@ def test_each_event_reads_as_its_action_and_the_fields_it_changed():
         ("CREATED", "prom", "", "", ""),
         ("SEVERITY_CHANGED", "prom", "severity", "WARNING", "CRITICAL"),
         ("UPDATED", "prom", "name", "db-down", "DB down"),
+        ("UPDATED", "prom", "description", "", "no primary"),
         ("ASSIGNED", "alice", "assignee", "", "carol"),
         ("UNASSIGNED", "bob", "assignee", "carol", ""),
         ("SEVERITY_CHANGED", "alice", "severity", "CRITICAL", "ERROR"),
-        ("UPDATED", "alice", "description", "", "replica lag"),
+        ("UPDATED", "alice", "description", "no primary", "replica lag"),
     ]
 
 

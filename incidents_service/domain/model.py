@@ -327,6 +327,7 @@ class Incident:
             return AlertOutcome.UPDATED
 
         outcome = AlertOutcome.UPDATED
+        changes: dict[str, dict[str, Any]] = {}
         if alert.state is IncidentState.TRIGGERED:
             if self.status is IncidentStatus.RESOLVED:
                 outcome = AlertOutcome.REOPENED
@@ -335,7 +336,9 @@ class Incident:
             self.state = IncidentState.TRIGGERED
             if alert.name:
                 self.name = alert.name
-            if alert.description:
+            if alert.description and alert.description != self.description:
+                # Snapshots do not keep the description: the log entry keeps its old and new value.
+                changes["description"] = {"old": self.description, "new": alert.description}
                 self.description = alert.description
             if alert.severity is not None:
                 self.severity = alert.severity
@@ -353,15 +356,22 @@ class Incident:
         self.alert_muted = alert.is_muted
         self.last_state_update_time = alert.timestamp
         self.last_state_update_key = alert.cx_event_key
-        self._record_alert(alert)
+        self._record_alert(alert, changes)
         return outcome
 
-    def _record_alert(self, alert: AlertEvent) -> None:
+    def _record_alert(self, alert: AlertEvent, changes: dict[str, dict[str, Any]] | None = None) -> None:
+        payload: dict[str, Any] = {
+            "state_type": alert.state.value,
+            "cx_event_key": alert.cx_event_key,
+            "is_muted": alert.is_muted,
+        }
+        if changes:
+            payload["changes"] = changes
         self._record(
             EventType.UPSERT_STATE,
             alert.timestamp,
             Originator.system(alert.source_system),
-            {"state_type": alert.state.value, "cx_event_key": alert.cx_event_key, "is_muted": alert.is_muted},
+            payload,
             cx_event_key=alert.cx_event_key,
             alert=alert.alert_details(),
         )

@@ -2,8 +2,9 @@
 
 Nothing here is stored. Each event keeps the incident as it was right after it (its snapshot), so
 what an event changed is the difference between its snapshot and the previous event's; the
-assignee before an assignment is what the previous ASSIGN/UNASSIGN left; UpdateIncident's entries
-also carry each old and new value (the description, which snapshots do not keep, comes from there).
+assignee before an assignment is what the previous ASSIGN/UNASSIGN left. The description, which
+snapshots do not keep, comes from the old and new value UpdateIncident's entries keep, and alert
+events' entries too since they started keeping it (older alert events cannot show it).
 """
 
 from __future__ import annotations
@@ -118,7 +119,8 @@ def _updated_fields(
     event: IncidentEvent, before: IncidentSnapshot, after: IncidentSnapshot
 ) -> list[tuple[str, str, str]]:
     changes: list[tuple[str, str, str]] = []
-    described = event.payload.get("changes", {}).get("description") if event.type is EventType.UPDATE else None
+    # UpdateIncident's entries, and alert events' since they started keeping it, carry the description.
+    described = event.payload.get("changes", {}).get("description")
     for field in UPDATED_FIELDS:
         if field == "description":
             if described is not None:
