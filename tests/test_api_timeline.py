@@ -73,7 +73,7 @@ def test_a_scripted_life_reads_back_exactly_newest_first(client):
     opened_at, raised_at = start, start + timedelta(minutes=1)
     warning = pb.INCIDENT_SEVERITY_WARNING
     incident_id = _alert_at(client, key, "cx-1", opened_at, name="Checkout latency", severity=warning)
-    _alert_at(client, key, "cx-2", raised_at, severity=pb.INCIDENT_SEVERITY_CRITICAL)
+    _alert_at(client, key, "cx-2", raised_at, severity=pb.INCIDENT_SEVERITY_CRITICAL, description="p99 at 2.4 s")
     ids = svs([incident_id])
     client.incidents.AssignIncidents(
         svc.AssignIncidentsRequest(assigned_to=pb.UserDetails(user_id=sv("bob@example.com")), incident_ids=ids)
@@ -111,6 +111,7 @@ def test_a_scripted_life_reads_back_exactly_newest_first(client):
         ("STATUS_CHANGED", me, "", "status", TRIGGERED, ACKED),
         ("ASSIGNED", me, "", "assignee", "", "bob@example.com"),
         ("SEVERITY_CHANGED", "", PROM, "severity", "WARNING", "CRITICAL"),
+        ("UPDATED", "", PROM, "description", "", "p99 at 2.4 s"),
         ("CREATED", "", PROM, "", "", ""),
     ]  # fmt: skip
 
@@ -118,8 +119,8 @@ def test_a_scripted_life_reads_back_exactly_newest_first(client):
     def stamp(entry: ins.TimelineEntry) -> datetime:
         return entry.timestamp.ToDatetime(tzinfo=UTC)
 
-    assert [stamp(timeline[i]) for i in (3, 4, 5, 6, 12, 13)] == [
-        reopened_at, reopened_at, resolved_at, resolved_at, raised_at, opened_at
+    assert [stamp(timeline[i]) for i in (3, 4, 5, 6, 12, 13, 14)] == [
+        reopened_at, reopened_at, resolved_at, resolved_at, raised_at, raised_at, opened_at
     ]  # fmt: skip
     events = _events_by_id(client, incident_id)
     for entry in timeline:
