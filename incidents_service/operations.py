@@ -38,6 +38,7 @@ from incidents_service.domain.model import (
     MetaLabels,
     Severity,
 )
+from incidents_service.domain.notes import Note
 from incidents_service.domain.queries import (
     EVENT_COUNT_LIMIT,
     EventFilter,
@@ -48,6 +49,8 @@ from incidents_service.domain.queries import (
     PageRequest,
     SortKey,
 )
+from incidents_service.domain.statistics import IncidentStatistics, StatisticsQuery
+from incidents_service.domain.timeline import TimelineEntry, entries_of
 from incidents_service.storage.database import create_read_engine
 from incidents_service.storage.python_turns import TURNS
 from incidents_service.storage.unit_of_work import UnitOfWork
@@ -347,6 +350,89 @@ class IncidentOperations:
         return self.act_on_incidents(
             team_id, Action.SNOOZE, incident_ids, lambda incident, now: incident.snooze(actor, now, minutes)
         )
+
+    # ---- notes (SPEC section 13): another team's incident or note is answered like a missing one ---
+
+    def create_note(self, team_id: str, actor: str, incident_id: str, body: str) -> Note:
+        def work(uow: UnitOfWork) -> Note:
+            # Locks the incident (PostgreSQL) so a concurrent delete cannot leave the note orphaned.
+            if uow.incidents.get(incident_id) is None:
+                raise NotFound("incident", [incident_id])
+            note = Note.write(incident_id, body, actor, self.now())
+            uow.notes.add(note)
+            return note
+
+        return self._write(team_id, work)
+
+    def get_note(self, team_id: str, note_id: str) -> Note:
+        with self._read(team_id) as uow:
+            note = uow.notes.get(note_id)
+        if note is None:
+            raise NotFound("note", [note_id])
+        return note
+
+    def list_notes(self, team_id: str, incident_id: str, page: PageRequest) -> Page[Note]:
+        with self._read(team_id) as uow:
+            if uow.incidents.get(incident_id) is None:
+                raise NotFound("incident", [incident_id])
+            total = page.known_total if page.known_total is not None else uow.notes.count_of(incident_id)
+            notes = uow.notes.page_of(incident_id, page.after, page.size + 1)
+        next_after = None
+        if len(notes) > page.size:
+            last = notes[page.size - 1]
+            next_after = (last.created_at, last.id)
+        return Page(items=notes[: page.size], total_size=total, next_after=next_after)
+
+    def update_note(self, team_id: str, actor: str, note_id: str, body: str) -> Note:
+        def work(uow: UnitOfWork) -> Note:
+            note = uow.notes.get(note_id)
+            if note is None:
+                raise NotFound("note", [note_id])
+            note.revise(body, actor, self.now())
+            uow.notes.save(note)
+            return note
+
+        return self._write(team_id, work)
+
+    def delete_note(self, team_id: str, note_id: str) -> str:
+        def work(uow: UnitOfWork) -> str:
+            if not uow.notes.delete(note_id):
+                raise NotFound("note", [note_id])
+            return note_id
+
+        return self._write(team_id, work)
+
+    # ---- timeline and statistics (SPEC section 13) ---------------------------------------------
+
+    def incident_timeline(self, team_id: str, incident_id: str, page: PageRequest) -> Page[TimelineEntry]:
+        """A page of the incident's timeline, newest first, derived from its event log.
+
+        The keyset position is (event seq, entries of that event already shown): one event may give
+        several entries, and a page may end between them.
+        """
+        with self._read(team_id) as uow:
+            if uow.incidents.get(incident_id) is None:
+                raise NotFound("incident", [incident_id])
+            total = page.known_total if page.known_total is not None else uow.incidents.count_events_of(incident_id)
+            up_to, skip = (int(page.after[0]), int(page.after[1])) if page.after is not None else (None, 0)
+            resumed_seq = up_to
+            entries: list[TimelineEntry] = []
+            while True:
+                batch = uow.incidents.logged_events(incident_id, up_to, page.size + 1)
+                for seq, logged in batch:
+                    for index, entry in enumerate(entries_of(logged)):
+                        if seq == resumed_seq and index < skip:
+                            continue
+                        if len(entries) == page.size:
+                            return Page(entries, total, (seq, index))
+                        entries.append(entry)
+                if len(batch) <= page.size:
+                    return Page(entries, total, None)
+                up_to = batch[-1][0] - 1
+
+    def incident_statistics(self, team_id: str, asked: StatisticsQuery) -> IncidentStatistics:
+        with self._read(team_id) as uow:
+            return uow.incidents.statistics(asked, self.now())
 
 
 def _naming_event(index: int, apply: Callable[..., T], *args: object) -> T:

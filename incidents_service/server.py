@@ -23,10 +23,13 @@ import grpc
 from com.coralogixapis.incidents.v1 import incidents_service_pb2 as svc
 from com.coralogixapis.incidents.v1 import incidents_service_pb2_grpc as svc_grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from incidents_service_api.v1 import incident_insights_pb2 as ins
+from incidents_service_api.v1 import incident_insights_pb2_grpc as ins_grpc
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
 from incidents_service_api.v1 import incidents_service_api_pb2_grpc as api_grpc
 from sqlalchemy import Engine
 
+from incidents_service.api.insights_servicers import IncidentInsightsServicer, IncidentNotesServicer
 from incidents_service.api.interceptor import CallInterceptor
 from incidents_service.api.page_tokens import PageTokenCodec
 from incidents_service.api.reflection import enable_documented_reflection
@@ -47,6 +50,8 @@ SERVICE_NAMES = (
     svc.DESCRIPTOR.services_by_name["IncidentsService"].full_name,
     api.DESCRIPTOR.services_by_name["AlertIngestionService"].full_name,
     api.DESCRIPTOR.services_by_name["IncidentManagementService"].full_name,
+    ins.DESCRIPTOR.services_by_name["IncidentNotesService"].full_name,
+    ins.DESCRIPTOR.services_by_name["IncidentInsightsService"].full_name,
 )
 # The asyncio health servicer (grpc_health.v1.health.aio), which grpc-stubs does not know yet.
 AsyncHealthServicer: Any = health.aio.HealthServicer  # type: ignore[attr-defined]
@@ -153,6 +158,12 @@ class IncidentsServer:
         svc_grpc.add_IncidentsServiceServicer_to_server(IncidentsServicer(self.operations, self.page_tokens), server)
         api_grpc.add_AlertIngestionServiceServicer_to_server(AlertIngestionServicer(self.operations), server)
         api_grpc.add_IncidentManagementServiceServicer_to_server(IncidentManagementServicer(self.operations), server)
+        ins_grpc.add_IncidentNotesServiceServicer_to_server(
+            IncidentNotesServicer(self.operations, self.page_tokens), server
+        )
+        ins_grpc.add_IncidentInsightsServiceServicer_to_server(
+            IncidentInsightsServicer(self.operations, self.page_tokens), server
+        )
         health_servicer = AsyncHealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         enable_documented_reflection((*SERVICE_NAMES, health.SERVICE_NAME), server)

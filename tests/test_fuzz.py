@@ -42,6 +42,7 @@ from google.protobuf.wrappers_pb2 import StringValue, UInt32Value
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from incidents_service_api.v1 import incident_insights_pb2 as ins
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
 
 from tests.builders import alert, report, sv, svs, violated_fields
@@ -60,6 +61,8 @@ SERVICES = [
     svc.DESCRIPTOR.services_by_name["IncidentsService"],
     api.DESCRIPTOR.services_by_name["AlertIngestionService"],
     api.DESCRIPTOR.services_by_name["IncidentManagementService"],
+    ins.DESCRIPTOR.services_by_name["IncidentNotesService"],
+    ins.DESCRIPTOR.services_by_name["IncidentInsightsService"],
 ]
 METHODS = [method for service in SERVICES for method in service.methods]
 READ_ONLY = READ_RPCS

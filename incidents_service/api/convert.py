@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from com.coralogixapis.incidents.v1 import incident_pb2 as pb
-from google.protobuf import timestamp_pb2
+from google.protobuf import duration_pb2, timestamp_pb2
 from google.protobuf.wrappers_pb2 import BoolValue, Int32Value, StringValue, UInt32Value
+from incidents_service_api.v1 import incident_insights_pb2 as ins
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
 
 from incidents_service.domain import limits
@@ -31,6 +32,7 @@ from incidents_service.domain.model import (
     OriginatorType,
     Severity,
 )
+from incidents_service.domain.notes import Note
 from incidents_service.domain.queries import (
     DEFAULT_ORDER,
     GROUPABLE_FIELDS,
@@ -43,6 +45,9 @@ from incidents_service.domain.queries import (
     SortField,
     SortKey,
 )
+from incidents_service.domain.statistics import MAX_BUCKETS, DurationStats, IncidentStatistics, StatisticsQuery
+from incidents_service.domain.statistics import MAX_RANGE as MAX_STATISTICS_RANGE
+from incidents_service.domain.timeline import TimelineAction, TimelineEntry
 
 # ---- enums -------------------------------------------------------------------------------------
 
@@ -847,3 +852,123 @@ def event_extended_to_wire(event: IncidentEvent) -> pb.IncidentEventExtended:
     if event.cx_event_key:
         message.cx_event_key.value = event.cx_event_key
     return message
+
+
+# ---- notes, timeline, statistics (incident_insights.proto) ---------------------------------------
+
+
+def note_to_wire(note: Note) -> ins.Note:
+    return ins.Note(
+        id=note.id,
+        incident_id=note.incident_id,
+        body=note.body,
+        author=note.author,
+        created_at=timestamp_to_wire(note.created_at),
+        updated_at=timestamp_to_wire(note.updated_at),
+        updated_by=note.updated_by,
+    )
+
+
+def _timeline_value(field: str, value: str) -> str:
+    """Status and severity values as the wire enum's value names, like every other answer shows them."""
+    if not value:
+        return value
+    if field == "status":
+        return str(pb.IncidentStatus.Name(STATUS_TO_WIRE[IncidentStatus(value)]))
+    if field == "severity":
+        return str(pb.IncidentSeverity.Name(SEVERITY_TO_WIRE[Severity[value]]))
+    return value
+
+
+# The wire enum names each domain action with the prefix (and the same numbers).
+TIMELINE_ACTION_TO_WIRE: dict[TimelineAction, ins.TimelineAction] = {
+    action: getattr(ins, f"TIMELINE_ACTION_{action.name}") for action in TimelineAction
+}
+
+
+def timeline_entry_to_wire(entry: TimelineEntry) -> ins.TimelineEntry:
+    return ins.TimelineEntry(
+        action=TIMELINE_ACTION_TO_WIRE[entry.action],
+        timestamp=timestamp_to_wire(entry.timestamp),
+        actor=entry.actor,
+        source_system=entry.source_system,
+        field=entry.field,
+        old_value=_timeline_value(entry.field, entry.old_value),
+        new_value=_timeline_value(entry.field, entry.new_value),
+        event_id=entry.event_id,
+    )
+
+
+def statistics_query_from_wire(request: ins.GetIncidentStatisticsRequest) -> StatisticsQuery:
+    out: list[FieldViolation] = []
+    try:
+        incident_filter = incident_filter_from_wire(request.filter)
+    except InvalidArgument as error:
+        out.extend(error.violations)
+        incident_filter = IncidentFilter()
+    start = end = None
+    for field in ("from_time", "to_time"):
+        if not request.HasField(field):
+            out.append(FieldViolation(field, "is required"))
+    if request.HasField("from_time"):
+        start = timestamp_from_wire("from_time", request.from_time, out, round_up=True)
+    if request.HasField("to_time"):
+        end = timestamp_from_wire("to_time", request.to_time, out, round_up=True)
+    if start is not None and end is not None:
+        if end <= start:
+            out.append(FieldViolation("to_time", "must be after from_time"))
+        elif end - start > MAX_STATISTICS_RANGE:
+            out.append(FieldViolation("to_time", "the range may be at most 100 years long"))
+    if not 1 <= request.bucket_count <= MAX_BUCKETS:
+        out.append(FieldViolation("bucket_count", f"must be 1 to {MAX_BUCKETS}"))
+    label_key = None
+    if request.contextual_label_key:
+        label_key = label_key_from_wire("contextual_label_key", request.contextual_label_key, "group by", out) or None
+    check_violations(out)
+    assert start is not None and end is not None
+    return StatisticsQuery(incident_filter, start, end, request.bucket_count, label_key)
+
+
+def _duration_to_wire(micros: int) -> duration_pb2.Duration:
+    return duration_pb2.Duration(seconds=micros // 1_000_000, nanos=(micros % 1_000_000) * 1000)
+
+
+def _duration_stats_to_wire(stats: DurationStats) -> ins.DurationStatistics:
+    message = ins.DurationStatistics(count=stats.count)
+    if stats.mean is not None and stats.median is not None and stats.p90 is not None:
+        message.mean.CopyFrom(_duration_to_wire(stats.mean))
+        message.median.CopyFrom(_duration_to_wire(stats.median))
+        message.p90.CopyFrom(_duration_to_wire(stats.p90))
+    return message
+
+
+def statistics_to_wire(stats: IncidentStatistics) -> ins.GetIncidentStatisticsResponse:
+    response = ins.GetIncidentStatisticsResponse(
+        mtta=_duration_stats_to_wire(stats.overall.mtta), mttr=_duration_stats_to_wire(stats.overall.mttr)
+    )
+    for bucket in stats.buckets:
+        out = response.buckets.add(start_time=timestamp_to_wire(bucket.start), end_time=timestamp_to_wire(bucket.end))
+        for severity, counts in bucket.by_severity.items():
+            out.opened += counts.opened
+            out.resolved += counts.resolved
+            out.closed += counts.closed
+            out.by_severity.add(
+                severity=SEVERITY_TO_WIRE[severity],
+                opened=counts.opened,
+                resolved=counts.resolved,
+                closed=counts.closed,
+            )
+    for severity, times in stats.by_severity.items():
+        response.by_severity.add(
+            severity=SEVERITY_TO_WIRE[severity],
+            mtta=_duration_stats_to_wire(times.mtta),
+            mttr=_duration_stats_to_wire(times.mttr),
+        )
+    for labelled in stats.by_label_value:
+        response.by_label_value.add(
+            value=labelled.value,
+            incident_count=labelled.incident_count,
+            mtta=_duration_stats_to_wire(labelled.times.mtta),
+            mttr=_duration_stats_to_wire(labelled.times.mttr),
+        )
+    return response

@@ -53,6 +53,23 @@ _BATCH_GET_INCIDENTS = svc.BatchGetIncidentResponse.DESCRIPTOR.fields_by_name["i
 _LIMIT_MIB = limits.CLIENT_MAX_MESSAGE_BYTES // (1024 * 1024)
 
 
+def page_request(
+    page_tokens: PageTokenCodec, now: datetime, pagination: pb.PaginationRequest, fingerprint: str
+) -> PageRequest:
+    """The page asked for: size, and the keyset position and as-of time its token carries."""
+    size = convert.page_size_from_wire(pagination)
+    if not pagination.page_token.value:
+        return PageRequest(size=size, as_of=now)
+    resume = page_tokens.decode(pagination.page_token.value, fingerprint)
+    return PageRequest(size=size, after=resume.after, as_of=resume.as_of, known_total=resume.total)
+
+
+def next_page_token(page_tokens: PageTokenCodec, page: Page[Any], fingerprint: str, request: PageRequest) -> str:
+    if page.next_after is None or request.as_of is None:
+        return ""
+    return page_tokens.encode(fingerprint, ResumePoint(page.next_after, request.as_of, page.total_size))
+
+
 class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
     """com.coralogixapis.incidents.v1.IncidentsService, wire-compatible with the published API."""
 
@@ -118,12 +135,7 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
         return svc.ListIncidentsResponse(incidents=incidents, pagination=pagination)
 
     def _page_request(self, pagination: pb.PaginationRequest, fingerprint: str) -> PageRequest:
-        """The page asked for: size, and the keyset position and as-of time its token carries."""
-        size = convert.page_size_from_wire(pagination)
-        if not pagination.page_token.value:
-            return PageRequest(size=size, as_of=self._operations.now())
-        resume = self._page_tokens.decode(pagination.page_token.value, fingerprint)
-        return PageRequest(size=size, after=resume.after, as_of=resume.as_of, known_total=resume.total)
+        return page_request(self._page_tokens, self._operations.now(), pagination, fingerprint)
 
     def _pagination_for(
         self, page: Page[Any], fingerprint: str, page_request: PageRequest

@@ -97,3 +97,16 @@ def check_count(field: str, count: int, limit: int, what: str, out: list[FieldVi
         out.append(FieldViolation(field, f"more than the limit of {limit} {what}"))
         return False
     return True
+
+
+MAX_NOTE_BODY_BYTES = 64 * 1024
+
+
+def check_note_body(field: str, body: str, out: list[FieldViolation]) -> None:
+    """A note's body: 1 byte to 64 KiB of UTF-8, no NUL."""
+    if not body:
+        out.append(FieldViolation(field, "is required (at least 1 byte)"))
+    elif len(body.encode("utf-8", "surrogatepass")) > MAX_NOTE_BODY_BYTES:
+        out.append(FieldViolation(field, f"longer than the limit of {MAX_NOTE_BODY_BYTES} bytes (64 KiB)"))
+    if "\x00" in body:
+        out.append(FieldViolation(field, "contains a NUL character"))

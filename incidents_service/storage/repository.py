@@ -32,9 +32,11 @@ from incidents_service.domain.queries import (
     PageRequest,
     SortKey,
 )
-from incidents_service.storage import aggregations
+from incidents_service.domain.statistics import IncidentStatistics, StatisticsQuery
+from incidents_service.domain.timeline import LoggedEvent, assignee_left_by
+from incidents_service.storage import aggregations, statistics
 from incidents_service.storage.incident_query import EVENT_SNAPSHOTS, IncidentQuery
-from incidents_service.storage.tables import incident_events, incidents
+from incidents_service.storage.tables import incident_events, incident_notes, incidents
 
 # Parameters per statement stay well under SQLite's and psycopg's limits.
 _IN_CHUNK = 500
@@ -226,6 +228,11 @@ class IncidentRepository:
     def delete_many(self, incident_ids: Sequence[str]) -> None:
         for chunk in _chunks(list(incident_ids)):
             self._connection.execute(
+                delete(incident_notes).where(
+                    incident_notes.c.team_id == self._team_id, incident_notes.c.incident_id.in_(chunk)
+                )
+            )
+            self._connection.execute(
                 delete(incident_events).where(
                     incident_events.c.team_id == self._team_id, incident_events.c.incident_id.in_(chunk)
                 )
@@ -312,6 +319,68 @@ class IncidentRepository:
         )
         return aggregations.filter_values(self._connection, query, event_filter.incident, extra)
 
+    # ---- timeline and statistics ---------------------------------------------------------------
+
+    def count_events_of(self, incident_id: str) -> int:
+        e = incident_events.c
+        statement = select(func.count()).where(e.team_id == self._team_id, e.incident_id == incident_id)
+        return int(self._connection.execute(statement).scalar_one())
+
+    def logged_events(self, incident_id: str, up_to_seq: int | None, limit: int) -> list[tuple[int, LoggedEvent]]:
+        """The incident's events from `up_to_seq` (inclusive) back, newest first, each with the snapshot
+        of the event before it and the assignee the previous ASSIGN/UNASSIGN left (window functions over
+        the incident's log, so each row carries what came before it whatever the page)."""
+        e = incident_events.c
+        assignment_events = [e.incident_id, e.event_type.in_([EventType.ASSIGN.value, EventType.UNASSIGN.value])]
+        previous = [
+            func.lag(e[name], type_=e[name].type)
+            .over(partition_by=e.incident_id, order_by=e.seq)
+            .label(f"before_{name}")
+            for name in _SNAPSHOT_COLUMNS
+        ]
+        log = (
+            select(
+                incident_events,
+                *previous,
+                func.lag(e.event_type)
+                .over(partition_by=assignment_events, order_by=e.seq)
+                .label("before_assignment_type"),
+                func.lag(e.payload, type_=e.payload.type)
+                .over(partition_by=assignment_events, order_by=e.seq)
+                .label("before_assignment_payload"),
+            )
+            .where(e.team_id == self._team_id, e.incident_id == incident_id)
+            .subquery()
+        )
+        statement = select(log)
+        if up_to_seq is not None:
+            statement = statement.where(log.c.seq <= up_to_seq)
+        rows = self._connection.execute(statement.order_by(log.c.seq.desc()).limit(limit)).all()
+        found = []
+        for row in rows:
+            event = _event_from_row(row)
+            before = None
+            if row.before_incident_status is not None:
+                before = IncidentSnapshot(
+                    name=row.before_incident_name,
+                    severity=Severity(row.before_incident_severity),
+                    state=IncidentState(row.before_incident_state),
+                    status=IncidentStatus(row.before_incident_status),
+                    is_muted=row.before_incident_is_muted,
+                    contextual_labels=row.before_incident_contextual_labels,
+                    display_labels=row.before_incident_display_labels,
+                    meta_labels=[(key, value) for key, value in row.before_incident_meta_labels],
+                )
+            assignee = None
+            if event.type in (EventType.ASSIGN, EventType.UNASSIGN):
+                assignee = assignee_left_by(row.before_assignment_type, row.before_assignment_payload)
+            found.append((int(row.seq), LoggedEvent(event, before, assignee)))
+        return found
+
+    def statistics(self, asked: StatisticsQuery, now: datetime) -> IncidentStatistics:
+        query = IncidentQuery(self._connection.dialect.name, self._team_id, now)
+        return statistics.incident_statistics(self._connection, query, asked)
+
     # ---- events --------------------------------------------------------------------------------
 
     def events_of(self, incident_id: str, newest: int | None = None) -> list[IncidentEvent]:
@@ -360,6 +429,18 @@ class IncidentRepository:
 
 # ---- row mapping -------------------------------------------------------------------------------
 
+# The incident snapshot each event keeps; the timeline compares an event's with the one before it.
+_SNAPSHOT_COLUMNS = (
+    "incident_name",
+    "incident_severity",
+    "incident_state",
+    "incident_status",
+    "incident_is_muted",
+    "incident_contextual_labels",
+    "incident_display_labels",
+    "incident_meta_labels",
+)
+
 
 def _incident_values(incident: Incident) -> dict[str, Any]:
     return {
@@ -384,6 +465,8 @@ def _incident_values(incident: Incident) -> dict[str, Any]:
         "last_state_update_key": incident.last_state_update_key,
         "alert_muted": incident.alert_muted,
         "snoozed_until": incident.snoozed_until,
+        "acknowledged_at": incident.acknowledged_at,
+        "resolved_at": incident.resolved_at,
     }
 
 

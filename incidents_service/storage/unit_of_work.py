@@ -27,6 +27,7 @@ from incidents_service.domain.errors import (
     Unauthenticated,
 )
 from incidents_service.storage.database import interrupt, is_sqlite
+from incidents_service.storage.notes import NoteRepository
 from incidents_service.storage.python_turns import TURNS
 from incidents_service.storage.repository import IncidentRepository
 from incidents_service.storage.statement_errors import STATEMENT_REFUSED, refused_for_shape
@@ -53,6 +54,7 @@ def writes_authorized_by(key_id: str) -> Iterator[None]:
 
 class UnitOfWork:
     incidents: IncidentRepository
+    notes: NoteRepository
     access: AccessRepository
 
     def __init__(self, engine: Engine, team_id: str, write: bool) -> None:
@@ -79,6 +81,7 @@ class UnitOfWork:
         if self._deadline is not None:
             self._watch.enter_context(self._deadline.on_cancel(self._interrupt))
         self.incidents = IncidentRepository(connection, self._team_id, lock_rows=self._write)
+        self.notes = NoteRepository(connection, self._team_id, lock_rows=self._write)
         self.access = AccessRepository(connection)
         key_id = _writing_key.get()
         if self._write and key_id is not None:

@@ -1,0 +1,111 @@
+"""Servicers of incident_insights.proto: notes, an incident's timeline, incident statistics.
+
+Like the other servicers: decode and validate, call one operation, build the response.
+"""
+
+from __future__ import annotations
+
+import grpc
+from com.coralogixapis.incidents.v1 import incident_pb2 as pb
+from google.protobuf.wrappers_pb2 import StringValue, UInt32Value
+from incidents_service_api.v1 import incident_insights_pb2 as ins
+from incidents_service_api.v1 import incident_insights_pb2_grpc as ins_grpc
+
+from incidents_service.api import convert
+from incidents_service.api.page_tokens import PageTokenCodec, request_fingerprint
+from incidents_service.api.servicers import next_page_token, page_request
+from incidents_service.auth import current_caller
+from incidents_service.domain import limits
+from incidents_service.domain.errors import FieldViolation
+from incidents_service.operations import IncidentOperations
+
+
+def _required_id(field: str, value: str, out: list[FieldViolation]) -> str:
+    return convert.required_id(field, value, True, out)
+
+
+class IncidentNotesServicer(ins_grpc.IncidentNotesServiceServicer):
+    """incidents_service.v1.IncidentNotesService."""
+
+    def __init__(self, operations: IncidentOperations, page_tokens: PageTokenCodec) -> None:
+        self._operations = operations
+        self._page_tokens = page_tokens
+
+    def CreateNote(self, request: ins.CreateNoteRequest, context: grpc.ServicerContext) -> ins.CreateNoteResponse:
+        out: list[FieldViolation] = []
+        incident_id = _required_id("incident_id", request.incident_id, out)
+        limits.check_note_body("body", request.body, out)
+        convert.check_violations(out)
+        caller = current_caller()
+        note = self._operations.create_note(caller.team_id, caller.principal, incident_id, request.body)
+        return ins.CreateNoteResponse(note=convert.note_to_wire(note))
+
+    def GetNote(self, request: ins.GetNoteRequest, context: grpc.ServicerContext) -> ins.GetNoteResponse:
+        out: list[FieldViolation] = []
+        note_id = _required_id("id", request.id, out)
+        convert.check_violations(out)
+        note = self._operations.get_note(current_caller().team_id, note_id)
+        return ins.GetNoteResponse(note=convert.note_to_wire(note))
+
+    def ListNotes(self, request: ins.ListNotesRequest, context: grpc.ServicerContext) -> ins.ListNotesResponse:
+        out: list[FieldViolation] = []
+        incident_id = _required_id("incident_id", request.incident_id, out)
+        convert.check_violations(out)
+        caller = current_caller()
+        fingerprint = request_fingerprint(caller.team_id, b"ListNotes", incident_id.encode("utf-8"))
+        asked = page_request(self._page_tokens, self._operations.now(), request.pagination, fingerprint)
+        page = self._operations.list_notes(caller.team_id, incident_id, asked)
+        return ins.ListNotesResponse(
+            notes=[convert.note_to_wire(note) for note in page.items],
+            pagination=pb.PaginationResponse(
+                total_size=UInt32Value(value=page.total_size),
+                next_page_token=StringValue(value=next_page_token(self._page_tokens, page, fingerprint, asked)),
+            ),
+        )
+
+    def UpdateNote(self, request: ins.UpdateNoteRequest, context: grpc.ServicerContext) -> ins.UpdateNoteResponse:
+        out: list[FieldViolation] = []
+        note_id = _required_id("id", request.id, out)
+        limits.check_note_body("body", request.body, out)
+        convert.check_violations(out)
+        caller = current_caller()
+        note = self._operations.update_note(caller.team_id, caller.principal, note_id, request.body)
+        return ins.UpdateNoteResponse(note=convert.note_to_wire(note))
+
+    def DeleteNote(self, request: ins.DeleteNoteRequest, context: grpc.ServicerContext) -> ins.DeleteNoteResponse:
+        out: list[FieldViolation] = []
+        note_id = _required_id("id", request.id, out)
+        convert.check_violations(out)
+        return ins.DeleteNoteResponse(id=self._operations.delete_note(current_caller().team_id, note_id))
+
+
+class IncidentInsightsServicer(ins_grpc.IncidentInsightsServiceServicer):
+    """incidents_service.v1.IncidentInsightsService: timeline and statistics."""
+
+    def __init__(self, operations: IncidentOperations, page_tokens: PageTokenCodec) -> None:
+        self._operations = operations
+        self._page_tokens = page_tokens
+
+    def GetIncidentTimeline(
+        self, request: ins.GetIncidentTimelineRequest, context: grpc.ServicerContext
+    ) -> ins.GetIncidentTimelineResponse:
+        out: list[FieldViolation] = []
+        incident_id = _required_id("incident_id", request.incident_id, out)
+        convert.check_violations(out)
+        caller = current_caller()
+        fingerprint = request_fingerprint(caller.team_id, b"GetIncidentTimeline", incident_id.encode("utf-8"))
+        asked = page_request(self._page_tokens, self._operations.now(), request.pagination, fingerprint)
+        page = self._operations.incident_timeline(caller.team_id, incident_id, asked)
+        return ins.GetIncidentTimelineResponse(
+            entries=[convert.timeline_entry_to_wire(entry) for entry in page.items],
+            pagination=pb.PaginationResponse(
+                total_size=UInt32Value(value=page.total_size),
+                next_page_token=StringValue(value=next_page_token(self._page_tokens, page, fingerprint, asked)),
+            ),
+        )
+
+    def GetIncidentStatistics(
+        self, request: ins.GetIncidentStatisticsRequest, context: grpc.ServicerContext
+    ) -> ins.GetIncidentStatisticsResponse:
+        asked = convert.statistics_query_from_wire(request)
+        return convert.statistics_to_wire(self._operations.incident_statistics(current_caller().team_id, asked))
