@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 
@@ -381,7 +381,9 @@ class IncidentOperations:
         if len(notes) > page.size:
             last = notes[page.size - 1]
             next_after = (last.created_at, last.id)
-        return Page(items=notes[: page.size], total_size=total, next_after=next_after)
+        shown = notes[: page.size]
+        positions: list[tuple[Any, ...]] = [(note.created_at, note.id) for note in shown]
+        return Page(items=shown, total_size=total, next_after=next_after, positions=positions)
 
     def update_note(self, team_id: str, actor: str, note_id: str, body: str) -> Note:
         def work(uow: UnitOfWork) -> Note:
@@ -417,6 +419,8 @@ class IncidentOperations:
             up_to, skip = (int(page.after[0]), int(page.after[1])) if page.after is not None else (None, 0)
             resumed_seq = up_to
             entries: list[TimelineEntry] = []
+            # Where a page cut after each entry resumes (SPEC 11 may cut a page by its encoded size).
+            positions: list[tuple[Any, ...]] = []
             while True:
                 batch = uow.incidents.logged_events(incident_id, up_to, page.size + 1)
                 for seq, logged in batch:
@@ -424,10 +428,11 @@ class IncidentOperations:
                         if seq == resumed_seq and index < skip:
                             continue
                         if len(entries) == page.size:
-                            return Page(entries, total, (seq, index))
+                            return Page(entries, total, (seq, index), positions)
                         entries.append(entry)
+                        positions.append((seq, index + 1))
                 if len(batch) <= page.size:
-                    return Page(entries, total, None)
+                    return Page(entries, total, None, positions)
                 up_to = batch[-1][0] - 1
 
     def incident_statistics(self, team_id: str, asked: StatisticsQuery) -> IncidentStatistics:

@@ -19,6 +19,8 @@ from com.coralogixapis.incidents.v1 import incident_pb2 as pb
 from com.coralogixapis.incidents.v1 import incidents_service_pb2 as svc
 from google.protobuf.wrappers_pb2 import UInt32Value
 from google.rpc import error_details_pb2
+from incidents_service_api.v1 import incident_insights_pb2 as ins
+from incidents_service_api.v1 import incident_insights_pb2_grpc as ins_grpc
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
 
 from tests.builders import alert, get, report, status_details, sv, svs
@@ -246,3 +248,50 @@ def test_get_incident_events_past_its_event_cap_is_resource_exhausted(client, mo
     assert "limit of 1 events" in (error.details() or "")
     monkeypatch.setattr(limits, "MAX_EVENTS_PER_INCIDENT_RESPONSE", 2)
     assert len(client.incidents.GetIncidentEvents(request).incident_events) == 2
+
+
+def test_notes_and_timeline_pages_stop_under_4_mib_and_walk_every_item_once(client):
+    """70 notes of 64 KiB (4.5 MiB) and a timeline whose label changes carry 4 KiB values."""
+    notes = ins_grpc.IncidentNotesServiceStub(client.channel)
+    insights = ins_grpc.IncidentInsightsServiceStub(client.channel)
+    incident_id = client.management.CreateIncident(api.CreateIncidentRequest(name="long notes")).incident.id.value
+    bodies = [f"{i:03d}".ljust(64 * 1024, "n") for i in range(70)]
+    for body in bodies:
+        notes.CreateNote(ins.CreateNoteRequest(incident_id=incident_id, body=body), metadata=client.metadata)
+
+    def list_notes(request: Any, timeout: float) -> Any:
+        return notes.ListNotes(request, metadata=client.metadata, timeout=timeout)
+
+    request = ins.ListNotesRequest(
+        incident_id=incident_id, pagination=pb.PaginationRequest(page_size=UInt32Value(value=1000))
+    )
+    found, pages = _walk(list_notes, request, "notes")
+    assert [note.body for note in found] == bodies
+    assert len(pages) > 1 and max(_sizes(pages)) <= MAX_RESPONSE
+
+    correlation_key = f"timeline-{uuid.uuid4()}"
+    incident_ids = set()
+    for round_number in range(10):  # each alert replaces 60 labels of 4 KiB: old and new values on the timeline
+        labels = {f"k{i:02d}": f"{round_number}-{i}".ljust(4096, "v") for i in range(60)}
+        results = client.ingestion.ReportAlertEvents(
+            report(alert(correlation_key, f"{correlation_key}-{round_number}", contextual_labels=labels))
+        ).results
+        incident_ids.add(results[0].incident_id)
+    (timeline_incident,) = incident_ids
+
+    def timeline(request: Any, timeout: float) -> Any:
+        return insights.GetIncidentTimeline(request, metadata=client.metadata, timeout=timeout)
+
+    request = ins.GetIncidentTimelineRequest(
+        incident_id=timeline_incident, pagination=pb.PaginationRequest(page_size=UInt32Value(value=1000))
+    )
+    one_by_one, _ = _walk(
+        timeline,
+        ins.GetIncidentTimelineRequest(
+            incident_id=timeline_incident, pagination=pb.PaginationRequest(page_size=UInt32Value(value=1))
+        ),
+        "entries",
+    )
+    entries, pages = _walk(timeline, request, "entries")
+    assert entries == one_by_one
+    assert len(pages) > 1 and max(_sizes(pages)) <= MAX_RESPONSE

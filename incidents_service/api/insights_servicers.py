@@ -6,18 +6,20 @@ Like the other servicers: decode and validate, call one operation, build the res
 from __future__ import annotations
 
 import grpc
-from com.coralogixapis.incidents.v1 import incident_pb2 as pb
-from google.protobuf.wrappers_pb2 import StringValue, UInt32Value
 from incidents_service_api.v1 import incident_insights_pb2 as ins
 from incidents_service_api.v1 import incident_insights_pb2_grpc as ins_grpc
 
-from incidents_service.api import convert
+from incidents_service.api import convert, response_size
 from incidents_service.api.page_tokens import PageTokenCodec, request_fingerprint
-from incidents_service.api.servicers import next_page_token, page_request
+from incidents_service.api.servicers import page_field_numbers, page_request, pagination_for
 from incidents_service.auth import current_caller
 from incidents_service.domain import limits
 from incidents_service.domain.errors import FieldViolation
 from incidents_service.operations import IncidentOperations
+
+# Pages of notes and of timeline entries stop early at 4 MiB like every page (SPEC 11).
+_NOTES_PAGE = page_field_numbers(ins.ListNotesResponse, "notes")
+_TIMELINE_PAGE = page_field_numbers(ins.GetIncidentTimelineResponse, "entries")
 
 
 def _required_id(field: str, value: str, out: list[FieldViolation]) -> str:
@@ -55,13 +57,14 @@ class IncidentNotesServicer(ins_grpc.IncidentNotesServiceServicer):
         fingerprint = request_fingerprint(caller.team_id, b"ListNotes", incident_id.encode("utf-8"))
         asked = page_request(self._page_tokens, self._operations.now(), request.pagination, fingerprint)
         page = self._operations.list_notes(caller.team_id, incident_id, asked)
-        return ins.ListNotesResponse(
-            notes=[convert.note_to_wire(note) for note in page.items],
-            pagination=pb.PaginationResponse(
-                total_size=UInt32Value(value=page.total_size),
-                next_page_token=StringValue(value=next_page_token(self._page_tokens, page, fingerprint, asked)),
-            ),
+        notes, pagination = response_size.fit_page(
+            page.items,
+            convert.note_to_wire,
+            _NOTES_PAGE[0],
+            pagination_for(self._page_tokens, page, fingerprint, asked),
+            _NOTES_PAGE[1],
         )
+        return ins.ListNotesResponse(notes=notes, pagination=pagination)
 
     def UpdateNote(self, request: ins.UpdateNoteRequest, context: grpc.ServicerContext) -> ins.UpdateNoteResponse:
         out: list[FieldViolation] = []
@@ -96,13 +99,14 @@ class IncidentInsightsServicer(ins_grpc.IncidentInsightsServiceServicer):
         fingerprint = request_fingerprint(caller.team_id, b"GetIncidentTimeline", incident_id.encode("utf-8"))
         asked = page_request(self._page_tokens, self._operations.now(), request.pagination, fingerprint)
         page = self._operations.incident_timeline(caller.team_id, incident_id, asked)
-        return ins.GetIncidentTimelineResponse(
-            entries=[convert.timeline_entry_to_wire(entry) for entry in page.items],
-            pagination=pb.PaginationResponse(
-                total_size=UInt32Value(value=page.total_size),
-                next_page_token=StringValue(value=next_page_token(self._page_tokens, page, fingerprint, asked)),
-            ),
+        entries, pagination = response_size.fit_page(
+            page.items,
+            convert.timeline_entry_to_wire,
+            _TIMELINE_PAGE[0],
+            pagination_for(self._page_tokens, page, fingerprint, asked),
+            _TIMELINE_PAGE[1],
         )
+        return ins.GetIncidentTimelineResponse(entries=entries, pagination=pagination)
 
     def GetIncidentStatistics(
         self, request: ins.GetIncidentStatisticsRequest, context: grpc.ServicerContext

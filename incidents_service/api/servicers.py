@@ -40,15 +40,15 @@ def _incidents_out(incidents: list[Incident], now: datetime) -> list[pb.Incident
     return [convert.incident_to_wire(incident, now) for incident in incidents]
 
 
-def _field_numbers(response_type: type[Message], items: str) -> tuple[int, int]:
+def page_field_numbers(response_type: type[Message], items: str) -> tuple[int, int]:
     """Field numbers of a page response's repeated items and of its pagination."""
     fields = response_type.DESCRIPTOR.fields_by_name
     return fields[items].number, fields["pagination"].number
 
 
-_INCIDENTS_PAGE = _field_numbers(svc.ListIncidentsResponse, "incidents")
-_GROUPS_PAGE = _field_numbers(svc.ListIncidentAggregationsResponse, "incident_aggs")
-_EVENTS_PAGE = _field_numbers(svc.ListIncidentEventsResponse, "items")
+_INCIDENTS_PAGE = page_field_numbers(svc.ListIncidentsResponse, "incidents")
+_GROUPS_PAGE = page_field_numbers(svc.ListIncidentAggregationsResponse, "incident_aggs")
+_EVENTS_PAGE = page_field_numbers(svc.ListIncidentEventsResponse, "items")
 _BATCH_GET_INCIDENTS = svc.BatchGetIncidentResponse.DESCRIPTOR.fields_by_name["incidents"].number
 _LIMIT_MIB = limits.CLIENT_MAX_MESSAGE_BYTES // (1024 * 1024)
 
@@ -64,10 +64,21 @@ def page_request(
     return PageRequest(size=size, after=resume.after, as_of=resume.as_of, known_total=resume.total)
 
 
-def next_page_token(page_tokens: PageTokenCodec, page: Page[Any], fingerprint: str, request: PageRequest) -> str:
-    if page.next_after is None or request.as_of is None:
-        return ""
-    return page_tokens.encode(fingerprint, ResumePoint(page.next_after, request.as_of, page.total_size))
+def pagination_for(
+    page_tokens: PageTokenCodec, page: Page[Any], fingerprint: str, asked: PageRequest
+) -> Callable[[int], pb.PaginationResponse]:
+    """The pagination of the page answered with its first `count` items (SPEC 11 may cut it short)."""
+
+    def pagination(count: int) -> pb.PaginationResponse:
+        after = page.position_after(count)
+        token = ""
+        if after is not None and asked.as_of is not None:
+            token = page_tokens.encode(fingerprint, ResumePoint(after, asked.as_of, page.total_size))
+        return pb.PaginationResponse(
+            total_size=UInt32Value(value=page.total_size), next_page_token=StringValue(value=token)
+        )
+
+    return pagination
 
 
 class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
@@ -140,18 +151,7 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
     def _pagination_for(
         self, page: Page[Any], fingerprint: str, page_request: PageRequest
     ) -> Callable[[int], pb.PaginationResponse]:
-        """The pagination of the page answered with its first `count` items (SPEC 11 may cut it short)."""
-
-        def pagination(count: int) -> pb.PaginationResponse:
-            after = page.position_after(count)
-            token = ""
-            if after is not None and page_request.as_of is not None:
-                token = self._page_tokens.encode(fingerprint, ResumePoint(after, page_request.as_of, page.total_size))
-            return pb.PaginationResponse(
-                total_size=UInt32Value(value=page.total_size), next_page_token=StringValue(value=token)
-            )
-
-        return pagination
+        return pagination_for(self._page_tokens, page, fingerprint, page_request)
 
     def ListIncidentAggregations(
         self, request: svc.ListIncidentAggregationsRequest, context: grpc.ServicerContext
