@@ -5,7 +5,12 @@ Like the other servicers: decode and validate, call one operation, build the res
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import grpc
+from com.coralogixapis.incidents.v1 import incident_pb2 as pb
+from google.protobuf.message import Message
 from incidents_service_api.v1 import incident_insights_pb2 as ins
 from incidents_service_api.v1 import incident_insights_pb2_grpc as ins_grpc
 
@@ -15,11 +20,35 @@ from incidents_service.api.servicers import page_field_numbers, page_request, pa
 from incidents_service.auth import current_caller
 from incidents_service.domain import limits
 from incidents_service.domain.errors import FieldViolation
+from incidents_service.domain.queries import Page, PageRequest
 from incidents_service.operations import IncidentOperations
 
+T = TypeVar("T")
+M = TypeVar("M", bound=Message)
 # Pages of notes and of timeline entries stop early at 4 MiB like every page (SPEC 11).
 _NOTES_PAGE = page_field_numbers(ins.ListNotesResponse, "notes")
 _TIMELINE_PAGE = page_field_numbers(ins.GetIncidentTimelineResponse, "entries")
+
+
+def _page_of_incident(
+    page_tokens: PageTokenCodec,
+    operations: IncidentOperations,
+    request: ins.ListNotesRequest | ins.GetIncidentTimelineRequest,
+    read: Callable[[str, str, PageRequest], Page[T]],
+    build: Callable[[T], M],
+    field_numbers: tuple[int, int],
+) -> tuple[list[M], pb.PaginationResponse]:
+    """One page of an incident's notes or timeline entries: validated, read, cut to fit 4 MiB."""
+    out: list[FieldViolation] = []
+    incident_id = _required_id("incident_id", request.incident_id, out)
+    convert.check_violations(out)
+    caller = current_caller()
+    rpc = type(request).__name__.removesuffix("Request").encode("utf-8")
+    fingerprint = request_fingerprint(caller.team_id, rpc, incident_id.encode("utf-8"))
+    asked = page_request(page_tokens, operations.now(), request.pagination, fingerprint)
+    page = read(caller.team_id, incident_id, asked)
+    pagination = pagination_for(page_tokens, page, fingerprint, asked)
+    return response_size.fit_page(page.items, build, field_numbers[0], pagination, field_numbers[1])
 
 
 def _required_id(field: str, value: str, out: list[FieldViolation]) -> str:
@@ -50,19 +79,8 @@ class IncidentNotesServicer(ins_grpc.IncidentNotesServiceServicer):
         return ins.GetNoteResponse(note=convert.note_to_wire(note))
 
     def ListNotes(self, request: ins.ListNotesRequest, context: grpc.ServicerContext) -> ins.ListNotesResponse:
-        out: list[FieldViolation] = []
-        incident_id = _required_id("incident_id", request.incident_id, out)
-        convert.check_violations(out)
-        caller = current_caller()
-        fingerprint = request_fingerprint(caller.team_id, b"ListNotes", incident_id.encode("utf-8"))
-        asked = page_request(self._page_tokens, self._operations.now(), request.pagination, fingerprint)
-        page = self._operations.list_notes(caller.team_id, incident_id, asked)
-        notes, pagination = response_size.fit_page(
-            page.items,
-            convert.note_to_wire,
-            _NOTES_PAGE[0],
-            pagination_for(self._page_tokens, page, fingerprint, asked),
-            _NOTES_PAGE[1],
+        notes, pagination = _page_of_incident(
+            self._page_tokens, self._operations, request, self._operations.list_notes, convert.note_to_wire, _NOTES_PAGE
         )
         return ins.ListNotesResponse(notes=notes, pagination=pagination)
 
@@ -92,19 +110,13 @@ class IncidentInsightsServicer(ins_grpc.IncidentInsightsServiceServicer):
     def GetIncidentTimeline(
         self, request: ins.GetIncidentTimelineRequest, context: grpc.ServicerContext
     ) -> ins.GetIncidentTimelineResponse:
-        out: list[FieldViolation] = []
-        incident_id = _required_id("incident_id", request.incident_id, out)
-        convert.check_violations(out)
-        caller = current_caller()
-        fingerprint = request_fingerprint(caller.team_id, b"GetIncidentTimeline", incident_id.encode("utf-8"))
-        asked = page_request(self._page_tokens, self._operations.now(), request.pagination, fingerprint)
-        page = self._operations.incident_timeline(caller.team_id, incident_id, asked)
-        entries, pagination = response_size.fit_page(
-            page.items,
+        entries, pagination = _page_of_incident(
+            self._page_tokens,
+            self._operations,
+            request,
+            self._operations.incident_timeline,
             convert.timeline_entry_to_wire,
-            _TIMELINE_PAGE[0],
-            pagination_for(self._page_tokens, page, fingerprint, asked),
-            _TIMELINE_PAGE[1],
+            _TIMELINE_PAGE,
         )
         return ins.GetIncidentTimelineResponse(entries=entries, pagination=pagination)
 
