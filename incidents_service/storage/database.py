@@ -56,10 +56,17 @@ def create_read_engine(engine: Engine) -> Engine:
     )
 
 
+def _json_text(value: Any) -> str:
+    """JSON column values encoded with orjson (every write stores a few; json.dumps is several times slower).
+    Text, not bytes: SQLite would store bytes as a BLOB, which its JSON functions refuse."""
+    return orjson.dumps(value).decode()
+
+
 def _postgres_engine(url: str, pool_size: int, **options: Any) -> Engine:
     return create_engine(
         url,
         json_deserializer=orjson.loads,  # label maps, payloads, alerts: JSON read on every call, decoded fast
+        json_serializer=_json_text,
         pool_size=pool_size,
         max_overflow=pool_size,
         # No ping per checkout (a round trip on every call): a connection found dead fails that one
@@ -74,6 +81,7 @@ def _sqlite_engine(url: str) -> Engine:
     engine = create_engine(
         url,
         json_deserializer=orjson.loads,  # label maps, payloads, alerts: JSON read on every call, decoded fast
+        json_serializer=_json_text,
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
     )
 

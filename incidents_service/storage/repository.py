@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, bindparam, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.sql import ColumnElement
 
 from incidents_service.domain.model import (
@@ -33,6 +33,7 @@ from incidents_service.domain.queries import (
     SortKey,
 )
 from incidents_service.storage import aggregations
+from incidents_service.storage.driver_reads import IncidentReader, incident_from_row
 from incidents_service.storage.incident_query import EVENT_SNAPSHOTS, IncidentQuery
 from incidents_service.storage.tables import incident_events, incidents
 
@@ -45,21 +46,9 @@ def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
         yield values[start : start + _IN_CHUNK]
 
 
-# The statements of the hot paths (one incident, a batch, an incident's newest events), built once:
-# building a select and computing its cache key costs more than running it on an indexed row.
-_INCIDENT_BY_ID = select(incidents).where(
-    incidents.c.team_id == bindparam("team_id"), incidents.c.id == bindparam("incident_id")
-)
-_INCIDENTS_BY_IDS = (
-    select(incidents)
-    .where(incidents.c.team_id == bindparam("team_id"), incidents.c.id.in_(bindparam("incident_ids", expanding=True)))
-    # A fixed lock order keeps two batches over the same incidents from deadlocking.
-    .order_by(incidents.c.id)
-)
-_LOCKED = {
-    _INCIDENT_BY_ID: _INCIDENT_BY_ID.with_for_update(),
-    _INCIDENTS_BY_IDS: _INCIDENTS_BY_IDS.with_for_update(),
-}
+# The hot statements run through SQLAlchemy (the writes, an incident's newest events), built once:
+# building a statement and computing its cache key costs more than running it on an indexed row.
+# Reads by id run on the driver's cursor (driver_reads.py).
 _INSERT_INCIDENTS = insert(incidents)
 _INSERT_EVENTS = insert(incident_events)
 # Every stored column but the keys, bound by name from _incident_values (the key is bound as
@@ -92,24 +81,6 @@ _NEWEST_EVENTS = (
     .order_by(incident_events.c.seq.desc())
     .limit(bindparam("newest"))
 )
-_RANKED_EVENTS = (
-    select(
-        *_EVENT_LOG_COLUMNS,
-        func.row_number()
-        .over(partition_by=incident_events.c.incident_id, order_by=incident_events.c.seq.desc())
-        .label("position"),
-    )
-    .where(
-        incident_events.c.team_id == bindparam("team_id"),
-        incident_events.c.incident_id.in_(bindparam("incident_ids", expanding=True)),
-    )
-    .subquery()
-)
-_NEWEST_EVENTS_OF_MANY = (
-    select(_RANKED_EVENTS)
-    .where(_RANKED_EVENTS.c.position <= bindparam("newest"))
-    .order_by(_RANKED_EVENTS.c.incident_id, _RANKED_EVENTS.c.seq)
-)
 
 
 class IncidentRepository:
@@ -119,24 +90,26 @@ class IncidentRepository:
         # Writers lock the rows they read (SELECT ... FOR UPDATE on PostgreSQL) so concurrent
         # transitions on one incident serialize; SQLite's single writer lock already does that.
         self._lock_rows = lock_rows and connection.dialect.name == "postgresql"
+        self._by_id = IncidentReader(connection, team_id, self._lock_rows)
 
     # ---- incidents -----------------------------------------------------------------------------
 
-    def _statement(self, statement: Select[Any]) -> Select[Any]:
-        return _LOCKED[statement] if self._lock_rows else statement
-
     def get(self, incident_id: str) -> Incident | None:
-        parameters = {"team_id": self._team_id, "incident_id": incident_id}
-        row = self._connection.execute(self._statement(_INCIDENT_BY_ID), parameters).first()
-        return _incident_from_row(row) if row is not None else None
+        return self._by_id.get(incident_id)
 
     def get_many(self, incident_ids: Sequence[str]) -> dict[str, Incident]:
-        found: dict[str, Incident] = {}
-        statement = self._statement(_INCIDENTS_BY_IDS)
-        for chunk in _chunks(list(dict.fromkeys(incident_ids))):
-            for row in self._connection.execute(statement, {"team_id": self._team_id, "incident_ids": chunk}):
-                found[row.id] = _incident_from_row(row)
-        return found
+        """The incidents found among these ids (each once), locked in id order when writing."""
+        return self._by_id.get_many(incident_ids)
+
+    def get_with_events(self, incident_id: str, newest: int) -> tuple[Incident, list[IncidentEvent]] | None:
+        """The incident and its newest `newest` events (oldest first, without snapshots), in one statement."""
+        return self._by_id.get_with_events(incident_id, newest)
+
+    def get_many_with_events(
+        self, incident_ids: Sequence[str], newest: int
+    ) -> dict[str, tuple[Incident, list[IncidentEvent]]]:
+        """get_with_events for many ids in one statement; ids not found are absent."""
+        return self._by_id.get_many_with_events(incident_ids, newest)
 
     def open_by_correlation_keys(self, correlation_keys: Sequence[str]) -> dict[str, Incident]:
         """The open incident of each key that has one, locked for this transaction when writing.
@@ -332,16 +305,6 @@ class IncidentRepository:
         rows = self._connection.execute(_NEWEST_EVENTS, parameters).all()
         return [_log_entry_from_row(row) for row in reversed(rows)]
 
-    def events_of_many(self, incident_ids: Sequence[str], newest: int) -> dict[str, list[IncidentEvent]]:
-        """The newest `newest` events of each incident, oldest first, without their snapshots (one query
-        per chunk of ids)."""
-        found: dict[str, list[IncidentEvent]] = {incident_id: [] for incident_id in incident_ids}
-        for chunk in _chunks(list(dict.fromkeys(incident_ids))):
-            parameters = {"team_id": self._team_id, "incident_ids": chunk, "newest": newest}
-            for row in self._connection.execute(_NEWEST_EVENTS_OF_MANY, parameters).all():
-                found[row.incident_id].append(_log_entry_from_row(row))
-        return found
-
     def incidents_by_cx_event_keys(self, cx_event_keys: Sequence[str]) -> dict[str, str]:
         """Which of these alert event keys the team has already recorded, and on which incident."""
         e = incident_events.c
@@ -391,18 +354,8 @@ def _incident_values(incident: Incident) -> dict[str, Any]:
     }
 
 
-_INCIDENT_COLUMN_NAMES = tuple(column.name for column in incidents.c)  # the Incident field of each column
-
-
-def _incident_from_row(row: Row[Any]) -> Incident:
-    # Rows of select(incidents, ...) start with the table's columns, in table order. Zipping the tuple
-    # costs far less than 21 attribute lookups on the row, and list pages build 50 to 1000 of these.
-    values = dict(zip(_INCIDENT_COLUMN_NAMES, row, strict=False))
-    values["severity"] = Severity(values["severity"])
-    values["state"] = IncidentState(values["state"])
-    values["status"] = IncidentStatus(values["status"])
-    values["meta_labels"] = [(key, value) for key, value in values["meta_labels"]]
-    return Incident(**values)
+# Rows of select(incidents, ...) start with the table's columns, in table order.
+_incident_from_row = incident_from_row
 
 
 def _event_values(team_id: str, event: IncidentEvent) -> dict[str, Any]:
