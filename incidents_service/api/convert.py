@@ -242,9 +242,15 @@ def incident_to_wire(incident: Incident, now: datetime, events: Sequence[Inciden
         state=STATE_TO_WIRE[incident.state],
         status=STATUS_TO_WIRE[incident.status],
         severity=SEVERITY_TO_WIRE[incident.severity],
-        contextual_labels=incident.contextual_labels,
-        display_labels=incident.display_labels,
     )
+    # Map fields filled key by key: passing the dicts to the constructor (or to update) goes through
+    # MutableMapping.update in Python, twice as slow.
+    labels = message.contextual_labels
+    for key, value in incident.contextual_labels.items():
+        labels[key] = value
+    labels = message.display_labels
+    for key, value in incident.display_labels.items():
+        labels[key] = value
     message.id.value = incident.id
     message.name.value = incident.name
     message.description.value = incident.description

@@ -72,7 +72,9 @@ def _postgres_engine(url: str, pool_size: int, **options: Any) -> Engine:
         # No ping per checkout (a round trip on every call): a connection found dead fails that one
         # call UNAVAILABLE and invalidates the pool, so the next calls reconnect.
         pool_timeout=POSTGRES_CONNECT_TIMEOUT_SECONDS,
-        connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS},
+        # Sessions in UTC: psycopg then returns timestamps already in datetime.UTC, so no column needs
+        # converting them per row (tables.UTCDateTime relies on this).
+        connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS, "options": "-c TimeZone=UTC"},
         **options,
     )
 

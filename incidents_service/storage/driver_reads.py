@@ -95,19 +95,9 @@ _JSON_COLUMNS = tuple(index for index, column in enumerate(incidents.c) if isins
 _ALERT_MUTED = incidents.c.keys().index("alert_muted")
 
 
-def _aware_utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def _postgres_row(row: Sequence[Any]) -> list[Any]:
-    # psycopg decodes JSON (with the engine's orjson) and timestamps (in the session's zone).
-    values = list(row)
-    for index in _DATETIME_COLUMNS:
-        if values[index] is not None:
-            values[index] = values[index].astimezone(UTC)
-    return values
+    # psycopg decodes JSON (with the engine's orjson) and timestamps (in the session's zone, UTC).
+    return list(row)
 
 
 def _sqlite_row(row: Sequence[Any]) -> list[Any]:
