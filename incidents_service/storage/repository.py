@@ -213,15 +213,21 @@ class IncidentRepository:
         query = IncidentQuery(self._connection.dialect.name, self._team_id, page.as_of or now)
         conditions = query.conditions(incident_filter)
         total = page.known_total
-        if total is None:
-            total = self._connection.execute(
-                select(func.count()).select_from(incidents).where(*conditions)
-            ).scalar_one()
         positions = [query.sort_expression(key).label(f"sort_{index}") for index, key in enumerate(order)]
-        statement = select(incidents, *positions).where(*conditions)
+        count = select(func.count()).select_from(incidents).where(*conditions)
+        # The first page's count rides along as one more column, an uncorrelated subquery the database
+        # runs once: one round trip. An empty first page then means no match at all.
+        counted = total is None and page.after is None
+        statement = select(incidents, *positions, *([count.scalar_subquery().label("total")] if counted else []))
+        statement = statement.where(*conditions)
+        if total is None and not counted:
+            total = self._connection.execute(count).scalar_one()
         if page.after is not None:
             statement = statement.where(query.after(order, page.after))
         rows = self._connection.execute(statement.order_by(*query.order_by(order)).limit(page.size + 1)).all()
+        if counted:
+            total = rows[0].total if rows else 0
+        assert total is not None
         items = [_incident_from_row(row) for row in rows[: page.size]]
         next_after = None
         if len(rows) > page.size:
