@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, or_, select, tuple_
 from sqlalchemy.sql import ColumnElement
 
 from incidents_service.domain.model import (
@@ -33,7 +33,7 @@ from incidents_service.domain.queries import (
     SortKey,
 )
 from incidents_service.storage import aggregations
-from incidents_service.storage.driver_reads import IncidentReader, incident_from_row
+from incidents_service.storage.driver_sql import DriverStatements, incident_from_row
 from incidents_service.storage.incident_query import EVENT_SNAPSHOTS, IncidentQuery
 from incidents_service.storage.tables import incident_events, incidents
 
@@ -46,18 +46,10 @@ def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
         yield values[start : start + _IN_CHUNK]
 
 
-# The hot statements run through SQLAlchemy (the writes, an incident's newest events), built once:
-# building a statement and computing its cache key costs more than running it on an indexed row.
-# Reads by id run on the driver's cursor (driver_reads.py).
+# Statements run through SQLAlchemy on hot paths (new incidents, an incident's newest events), built
+# once: building a statement and computing its cache key costs more than running it on an indexed row.
+# Reads by id, the incident update and the event insert run on the driver's cursor (driver_sql.py).
 _INSERT_INCIDENTS = insert(incidents)
-_INSERT_EVENTS = insert(incident_events)
-# Every stored column but the keys, bound by name from _incident_values (the key is bound as
-# "incident_id": a bind parameter may not share a column's name in an UPDATE's WHERE).
-_UPDATE_INCIDENT = (
-    update(incidents)
-    .where(incidents.c.id == bindparam("incident_id"), incidents.c.team_id == bindparam("incident_team_id"))
-    .values({column.name: bindparam(column.name) for column in incidents.c if column.name not in ("id", "team_id")})
-)
 
 # An incident shown with its newest events needs what the wire shows of them, not the incident
 # snapshot and alert each event also keeps (for event queries): five JSON columns fewer per row.
@@ -90,26 +82,26 @@ class IncidentRepository:
         # Writers lock the rows they read (SELECT ... FOR UPDATE on PostgreSQL) so concurrent
         # transitions on one incident serialize; SQLite's single writer lock already does that.
         self._lock_rows = lock_rows and connection.dialect.name == "postgresql"
-        self._by_id = IncidentReader(connection, team_id, self._lock_rows)
+        self._driver = DriverStatements(connection, team_id, self._lock_rows)
 
     # ---- incidents -----------------------------------------------------------------------------
 
     def get(self, incident_id: str) -> Incident | None:
-        return self._by_id.get(incident_id)
+        return self._driver.get(incident_id)
 
     def get_many(self, incident_ids: Sequence[str]) -> dict[str, Incident]:
         """The incidents found among these ids (each once), locked in id order when writing."""
-        return self._by_id.get_many(incident_ids)
+        return self._driver.get_many(incident_ids)
 
     def get_with_events(self, incident_id: str, newest: int) -> tuple[Incident, list[IncidentEvent]] | None:
         """The incident and its newest `newest` events (oldest first, without snapshots), in one statement."""
-        return self._by_id.get_with_events(incident_id, newest)
+        return self._driver.get_with_events(incident_id, newest)
 
     def get_many_with_events(
         self, incident_ids: Sequence[str], newest: int
     ) -> dict[str, tuple[Incident, list[IncidentEvent]]]:
         """get_with_events for many ids in one statement; ids not found are absent."""
-        return self._by_id.get_many_with_events(incident_ids, newest)
+        return self._driver.get_many_with_events(incident_ids, newest)
 
     def open_by_correlation_keys(self, correlation_keys: Sequence[str]) -> dict[str, Incident]:
         """The open incident of each key that has one, locked for this transaction when writing.
@@ -193,7 +185,7 @@ class IncidentRepository:
             del values["team_id"]
             values["incident_team_id"] = self._team_id
             rows.append(values)
-        self._connection.execute(_UPDATE_INCIDENT, rows)
+        self._driver.update_incidents(rows)
         self._store_new_events(changed)
 
     def delete_many(self, incident_ids: Sequence[str]) -> None:
@@ -326,7 +318,7 @@ class IncidentRepository:
     def _store_new_events(self, recorded: Sequence[Incident]) -> None:
         rows = [_event_values(self._team_id, event) for incident in recorded for event in incident.new_events]
         if rows:
-            self._connection.execute(_INSERT_EVENTS, rows)
+            self._driver.insert_events(rows)
         for incident in recorded:
             incident.new_events.clear()
 

@@ -1,14 +1,17 @@
-"""The hot reads (incidents by id, with their newest events) as prebuilt SQL on the driver's cursor.
+"""The hot statements as prebuilt SQL on the driver's cursor: incidents by id (with their newest
+events), the incident update and the event insert.
 
-GetIncident, BatchGetIncident and every batch action read incidents by id. Through SQLAlchemy Core each
-statement costs more Python than PostgreSQL spends answering it (execution context, result metadata,
-type processors per column), so these statements are plain SQL text, written once per dialect and run
-on the unit of work's own driver connection: the same transaction, the same row locks, and the same
-interrupt when the call ends. An incident and its newest events come back in one statement (its events
-aggregated into one JSON array column), one round trip instead of two.
+GetIncident, BatchGetIncident and every batch action read incidents by id, and every lifecycle action
+updates them and records events. Through SQLAlchemy Core each statement costs more Python than
+PostgreSQL spends answering it (execution context, result metadata, type processing per column), so
+these statements are plain SQL text, written once per dialect and run on the unit of work's own driver
+connection: the same transaction, the same row locks, and the same interrupt when the call ends. An
+incident and its newest events come back in one statement (its events aggregated into one JSON array
+column), one round trip instead of two.
 
-The rows come back in the form SQLAlchemy's types would give them (aware UTC datetimes, decoded JSON),
-so the repository maps them to domain objects with the same function it uses for Core rows.
+Values cross in the form SQLAlchemy's types use: reads give aware UTC datetimes and decoded JSON, so the
+repository maps rows with the same function it uses for Core rows; writes bind through the columns' own
+SQLAlchemy bind processors, so what is stored is exactly what a Core insert or update would store.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Connection
+from sqlalchemy import JSON, Column, Connection, Dialect
 
 from incidents_service.domain.model import (
     EventType,
@@ -31,7 +34,7 @@ from incidents_service.domain.model import (
     OriginatorType,
     Severity,
 )
-from incidents_service.storage.tables import UTCDateTime, incidents
+from incidents_service.storage.tables import UTCDateTime, incident_events, incidents
 
 _INCIDENT_COLUMNS = ", ".join(f"i.{column.name}" for column in incidents.c)  # table order, as select(incidents)
 # What an incident's log shows of an event (no snapshot, no alert), as one JSON array per event; seq
@@ -68,10 +71,12 @@ def _statement(dialect: str, with_events: bool, many: bool, lock: bool) -> str:
     sql = f"SELECT {columns} FROM incidents AS i WHERE i.team_id = :team_id AND {condition}"
     sql += " ORDER BY i.id" if many else ""
     sql += " FOR UPDATE OF i" if lock else ""
-    if dialect == "postgresql":
-        # psycopg's placeholders; the texts above use SQLite's named style.
-        sql = re.sub(r":(\w+)", r"%(\1)s", sql)
-    return sql
+    return _placeholders(dialect, sql)
+
+
+def _placeholders(dialect: str, sql: str) -> str:
+    # The texts use SQLite's named style; psycopg wants its own.
+    return re.sub(r":(\w+)", r"%(\1)s", sql) if dialect == "postgresql" else sql
 
 
 _STATEMENTS = {
@@ -81,6 +86,38 @@ _STATEMENTS = {
     for many in (False, True)
     for lock in ((False, True) if dialect == "postgresql" else (False,))  # SQLite has one writer: no row locks
 }
+
+
+# Every stored column but the keys, bound by name (the key as "incident_id": repository._incident_values).
+_UPDATED_COLUMNS = [column for column in incidents.c if column.name not in ("id", "team_id")]
+_UPDATE_INCIDENT = (
+    f"UPDATE incidents SET {', '.join(f'{column.name} = :{column.name}' for column in _UPDATED_COLUMNS)}"
+    " WHERE id = :incident_id AND team_id = :incident_team_id"
+)
+_EVENT_COLUMNS = [column for column in incident_events.c if column.name != "seq"]  # seq: recording order
+_INSERT_EVENT = (
+    f"INSERT INTO incident_events ({', '.join(column.name for column in _EVENT_COLUMNS)})"
+    f" VALUES ({', '.join(f':{column.name}' for column in _EVENT_COLUMNS)})"
+)
+_WRITES = {
+    dialect: (_placeholders(dialect, _UPDATE_INCIDENT), _placeholders(dialect, _INSERT_EVENT))
+    for dialect in ("postgresql", "sqlite")
+}
+_BIND_PROCESSORS: dict[tuple[str, str], list[tuple[str, Callable[[Any], Any]]]] = {}
+
+
+def _bind_processors(dialect: Dialect, table: str, columns: Sequence[Column[Any]]) -> list[tuple[str, Any]]:
+    """The columns' SQLAlchemy bind processors on this dialect (UTC datetimes, JSON), built once."""
+    key = (dialect.name, table)
+    found = _BIND_PROCESSORS.get(key)
+    if found is None:
+        found = []
+        for column in columns:
+            processor = column.type._cached_bind_processor(dialect)
+            if processor is not None:
+                found.append((column.name, processor))
+        _BIND_PROCESSORS[key] = found
+    return found
 
 
 # ---- driver values -> the values SQLAlchemy's column types give ---------------------------------
@@ -180,8 +217,8 @@ def _by_seq(entry: list[Any]) -> int:
 # ---- running them ------------------------------------------------------------------------------
 
 
-class IncidentReader:
-    """Reads incidents by id on one unit of work's connection, through the driver's cursor."""
+class DriverStatements:
+    """The hot statements of one unit of work, on its connection, through the driver's cursor."""
 
     def __init__(self, connection: Connection, team_id: str, lock_rows: bool) -> None:
         self._connection = connection
@@ -190,26 +227,48 @@ class IncidentReader:
         self._lock = lock_rows
         self._decode = _ROW_DECODERS[self._dialect]
 
-    def _rows(self, with_events: bool, many: bool, parameters: dict[str, Any]) -> list[list[Any]]:
-        statement = _STATEMENTS[self._dialect, with_events, many, self._lock]
-        parameters["team_id"] = self._team_id
-        if many and self._dialect == "sqlite":
-            parameters["incident_ids"] = orjson.dumps(parameters["incident_ids"]).decode()
+    def _run(self, statement: str, parameters: Any, many: bool = False) -> list[Any]:
+        """Execute on the unit of work's driver connection; the rows a query returns."""
         connection = self._connection
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
             if connection._has_events or connection.engine._has_events:
                 # Listeners on statements (logging, time limits) see these too.
-                connection.dispatch.before_cursor_execute(connection, cursor, statement, parameters, None, False)
+                connection.dispatch.before_cursor_execute(connection, cursor, statement, parameters, None, many)
+            if many:
+                cursor.executemany(statement, parameters)
+                return []
             cursor.execute(statement, parameters)
-            rows = cursor.fetchall()
+            rows: list[Any] = cursor.fetchall()
+            return rows
         except Exception as exc:
             # As SQLAlchemy would: the driver's error wrapped in sqlalchemy.exc (what the unit of work
             # translates), and a lost connection invalidated.
             connection._handle_dbapi_exception(exc, statement, parameters, cursor, None)
         finally:
             cursor.close()
-        return [self._decode(row) for row in rows]
+
+    def _rows(self, with_events: bool, many: bool, parameters: dict[str, Any]) -> list[list[Any]]:
+        statement = _STATEMENTS[self._dialect, with_events, many, self._lock]
+        parameters["team_id"] = self._team_id
+        if many and self._dialect == "sqlite":
+            parameters["incident_ids"] = orjson.dumps(parameters["incident_ids"]).decode()
+        return [self._decode(row) for row in self._run(statement, parameters)]
+
+    def _write(self, statement: str, rows: list[dict[str, Any]], table: str, columns: Sequence[Column[Any]]) -> None:
+        processors = _bind_processors(self._connection.dialect, table, columns)
+        for row in rows:
+            for name, process in processors:
+                row[name] = process(row[name])
+        self._run(statement, rows, many=True)
+
+    def update_incidents(self, rows: list[dict[str, Any]]) -> None:
+        """UPDATE each incident by id: every stored column but the keys (bound in place)."""
+        self._write(_WRITES[self._dialect][0], rows, "incidents", _UPDATED_COLUMNS)
+
+    def insert_events(self, rows: list[dict[str, Any]]) -> None:
+        """INSERT events, in order (their seq is their recording order); the rows are bound in place."""
+        self._write(_WRITES[self._dialect][1], rows, "incident_events", _EVENT_COLUMNS)
 
     def get(self, incident_id: str) -> Incident | None:
         rows = self._rows(False, False, {"incident_id": incident_id})
