@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -49,9 +50,9 @@ _NEWEST_EVENTS = (
 # The newest events of each incident read, aggregated into one column of its row. PostgreSQL builds
 # the array with json_agg; SQLite with json_group_array, and stores JSON as text, so the payload is
 # passed through json() to nest as an object rather than a string. SQLite before 3.44 cannot order
-# rows inside an aggregate, so the events are put in order (by seq) after decoding, on both.
+# rows inside an aggregate, so the events are also put in order (by seq) after decoding.
 _EVENTS_COLUMN = {
-    "postgresql": f"(SELECT json_agg(json_build_array({_EVENT_FIELDS.format(payload='e.payload')}))"
+    "postgresql": f"(SELECT json_agg(json_build_array({_EVENT_FIELDS.format(payload='e.payload')}) ORDER BY e.seq)"
     f" FROM ({_NEWEST_EVENTS}) AS e)",
     "sqlite": f"(SELECT json_group_array(json_array({_EVENT_FIELDS.format(payload='json(e.payload)')}))"
     f" FROM ({_NEWEST_EVENTS}) AS e)",
@@ -122,6 +123,7 @@ def _bind_processors(dialect: Dialect, table: str, columns: Sequence[Column[Any]
 
 # ---- driver values -> the values SQLAlchemy's column types give ---------------------------------
 
+_SEQ = itemgetter(0)  # an aggregated event's seq
 _SEVERITIES = {int(severity): severity for severity in Severity}
 _STATES = {state.value: state for state in IncidentState}
 _STATUSES = {status.value: status for status in IncidentStatus}
@@ -186,7 +188,7 @@ def _log_from_json(incident_id: str, entries: list[list[Any]] | None) -> list[In
     """An incident's newest events from the aggregated column, oldest first (see _EVENTS_COLUMN)."""
     if not entries:
         return []
-    entries.sort(key=_by_seq)
+    entries.sort(key=_SEQ)  # in order already on PostgreSQL: a linear pass
     originators: dict[tuple[str, str], Originator] = {}  # a log repeats few originators
     events = []
     for _seq, event_id, event_type, timestamp, originator_type, originator_name, payload, cx_event_key in entries:
@@ -194,24 +196,21 @@ def _log_from_json(incident_id: str, entries: list[list[Any]] | None) -> list[In
         if originator is None:
             originator = Originator(_ORIGINATOR_TYPES[originator_type], originator_name)
             originators[originator_type, originator_name] = originator
-        moment = datetime.fromisoformat(timestamp)  # PostgreSQL writes an offset, SQLite stores naive UTC
+        moment = datetime.fromisoformat(timestamp)  # PostgreSQL writes +00:00, SQLite stores naive UTC
+        if moment.tzinfo is not UTC:
+            moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
         events.append(
             IncidentEvent(
                 id=event_id,
                 incident_id=incident_id,
                 type=_EVENT_TYPES[event_type],
-                timestamp=moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC),
+                timestamp=moment,
                 originator=originator,
                 payload=payload,
                 cx_event_key=cx_event_key,
             )
         )
     return events
-
-
-def _by_seq(entry: list[Any]) -> int:
-    seq: int = entry[0]
-    return seq
 
 
 # ---- running them ------------------------------------------------------------------------------
