@@ -234,11 +234,15 @@ class DriverStatements:
             if connection._has_events or connection.engine._has_events:
                 # Listeners on statements (logging, time limits) see these too.
                 connection.dispatch.before_cursor_execute(connection, cursor, statement, parameters, None, many)
-            if many:
+            if many and len(parameters) > 1:
                 cursor.executemany(statement, parameters)
                 return []
+            if many:
+                # One row (a lifecycle action on one incident): psycopg's executemany would enter and
+                # leave pipeline mode for it, costing more than the statement.
+                parameters = parameters[0]
             cursor.execute(statement, parameters)
-            rows: list[Any] = cursor.fetchall()
+            rows: list[Any] = [] if many else cursor.fetchall()
             return rows
         except Exception as exc:
             # As SQLAlchemy would: the driver's error wrapped in sqlalchemy.exc (what the unit of work
