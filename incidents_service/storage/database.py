@@ -53,6 +53,7 @@ def create_read_engine(engine: Engine) -> Engine:
         pool_size,
         isolation_level="AUTOCOMMIT",
         pool_reset_on_return=None,
+        skip_autocommit_rollback=True,  # the unit of work's rollback on leaving: nothing to roll back
     )
 
 
