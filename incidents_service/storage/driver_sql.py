@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import orjson
 from sqlalchemy import JSON, Column, Connection, Dialect
@@ -104,20 +105,21 @@ _WRITES = {
     dialect: (_placeholders(dialect, _UPDATE_INCIDENT), _placeholders(dialect, _INSERT_EVENT))
     for dialect in ("postgresql", "sqlite")
 }
-_BIND_PROCESSORS: dict[tuple[str, str], list[tuple[str, Callable[[Any], Any]]]] = {}
+# Per dialect instance: processors carry their engine's settings (the JSON serializer).
+_BIND_PROCESSORS: WeakKeyDictionary[Dialect, dict[str, list[tuple[str, Callable[[Any], Any]]]]] = WeakKeyDictionary()
 
 
 def _bind_processors(dialect: Dialect, table: str, columns: Sequence[Column[Any]]) -> list[tuple[str, Any]]:
     """The columns' SQLAlchemy bind processors on this dialect (UTC datetimes, JSON), built once."""
-    key = (dialect.name, table)
-    found = _BIND_PROCESSORS.get(key)
+    of_dialect = _BIND_PROCESSORS.setdefault(dialect, {})
+    found = of_dialect.get(table)
     if found is None:
         found = []
         for column in columns:
             processor = column.type._cached_bind_processor(dialect)
             if processor is not None:
                 found.append((column.name, processor))
-        _BIND_PROCESSORS[key] = found
+        of_dialect[table] = found
     return found
 
 
