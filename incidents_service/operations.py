@@ -187,19 +187,18 @@ class IncidentOperations:
 
     def get_incident(self, team_id: str, incident_id: str) -> IncidentView:
         with self._read(team_id) as uow:
-            incident = uow.incidents.get(incident_id)
-            if incident is None:
-                raise NotFound("incident", [incident_id])
-            return IncidentView(incident, uow.incidents.events_of(incident_id, EVENTS_SHOWN_WITH_INCIDENT))
+            found = uow.incidents.get_with_events(incident_id, EVENTS_SHOWN_WITH_INCIDENT)
+        if found is None:
+            raise NotFound("incident", [incident_id])
+        return IncidentView(*found)
 
     def batch_get_incidents(
         self, team_id: str, incident_ids: Sequence[str]
     ) -> tuple[dict[str, IncidentView], list[str]]:
         """Found incidents by id, and the requested ids that were not found (never an error)."""
         with self._read(team_id) as uow:
-            found = uow.incidents.get_many(incident_ids)
-            events = uow.incidents.events_of_many(list(found), EVENTS_SHOWN_WITH_INCIDENT)
-        views = {incident_id: IncidentView(found[incident_id], events[incident_id]) for incident_id in found}
+            found = uow.incidents.get_many_with_events(incident_ids, EVENTS_SHOWN_WITH_INCIDENT)
+        views = {incident_id: IncidentView(*incident_and_events) for incident_id, incident_and_events in found.items()}
         missing = [incident_id for incident_id in dict.fromkeys(incident_ids) if incident_id not in found]
         return views, missing
 

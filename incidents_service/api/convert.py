@@ -230,18 +230,35 @@ def label_map_from_wire(field: str, labels: Mapping[str, str], out: list[FieldVi
 # are then copied in: half the cost, and list pages convert up to 1000 incidents.
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _set_timestamp(message: timestamp_pb2.Timestamp, value: datetime) -> None:
+    """Timestamp.FromDatetime for an aware datetime, in C-level datetime arithmetic (it goes through
+    a time tuple and calendar.timegm in Python: a list page sets three per incident)."""
+    since_epoch = value - _EPOCH
+    message.seconds = since_epoch.days * 86400 + since_epoch.seconds
+    message.nanos = since_epoch.microseconds * 1000
+
+
 def incident_to_wire(incident: Incident, now: datetime, events: Sequence[IncidentEvent] = ()) -> pb.Incident:
     message = pb.Incident(
         state=STATE_TO_WIRE[incident.state],
         status=STATUS_TO_WIRE[incident.status],
         severity=SEVERITY_TO_WIRE[incident.severity],
-        contextual_labels=incident.contextual_labels,
-        display_labels=incident.display_labels,
     )
+    # Map fields filled key by key: passing the dicts to the constructor (or to update) goes through
+    # MutableMapping.update in Python, twice as slow.
+    labels = message.contextual_labels
+    for key, value in incident.contextual_labels.items():
+        labels[key] = value
+    labels = message.display_labels
+    for key, value in incident.display_labels.items():
+        labels[key] = value
     message.id.value = incident.id
     message.name.value = incident.name
     message.description.value = incident.description
-    message.created_at.FromDatetime(incident.created_at)
+    _set_timestamp(message.created_at, incident.created_at)
     message.is_muted.value = incident.is_muted(now)
     for key, value in incident.meta_labels:
         label = message.meta_labels.add()
@@ -252,12 +269,14 @@ def incident_to_wire(incident: Incident, now: datetime, events: Sequence[Inciden
         assignment.assigned_to.user_id.value = incident.assigned_to
         assignment.assigned_by.user_id.value = incident.assigned_by or ""
     if incident.closed_at is not None:
-        message.closed_at.FromDatetime(incident.closed_at)
+        _set_timestamp(message.closed_at, incident.closed_at)
     if incident.last_state_update_time is not None:
-        message.last_state_update_time.FromDatetime(incident.last_state_update_time)
+        _set_timestamp(message.last_state_update_time, incident.last_state_update_time)
     if incident.last_state_update_key is not None:
         message.last_state_update_key.value = incident.last_state_update_key
-    message.duration.FromTimedelta(incident.duration(now))
+    duration = incident.duration(now)  # never negative
+    message.duration.seconds = duration.days * 86400 + duration.seconds
+    message.duration.nanos = duration.microseconds * 1000
     for event in events:
         if event.type in EVENT_TYPE_TO_WIRE:
             _fill_event(message.events.add(), event)

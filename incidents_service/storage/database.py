@@ -74,19 +74,33 @@ def create_read_engine(engine: Engine) -> Engine:
         pool_size,
         isolation_level="AUTOCOMMIT",
         pool_reset_on_return=None,
+        skip_autocommit_rollback=True,  # the unit of work's rollback on leaving: nothing to roll back
     )
+
+
+def _json_text(value: Any) -> str:
+    """JSON column values encoded with orjson (every write stores a few; json.dumps is several times slower).
+    Text, not bytes: SQLite would store bytes as a BLOB, which its JSON functions refuse."""
+    return orjson.dumps(value).decode()
 
 
 def _postgres_engine(url: str, pool_size: int, **options: Any) -> Engine:
     engine = create_engine(
         url,
         json_deserializer=orjson.loads,  # label maps, payloads, alerts: JSON read on every call, decoded fast
+        json_serializer=_json_text,
         pool_size=pool_size,
         max_overflow=pool_size,
         # No ping per checkout (a round trip on every call): a connection found dead fails that one
         # call UNAVAILABLE and invalidates the pool, so the next calls reconnect.
         pool_timeout=POSTGRES_CONNECT_TIMEOUT_SECONDS,
-        connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS},
+        # Sessions in UTC: psycopg then returns timestamps already in datetime.UTC, so no column needs
+        # converting them per row (tables.UTCDateTime relies on this).
+        # Options given in the URL (the statement_timeout backstop of `serve`) are kept beside it.
+        connect_args={
+            "connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS,
+            "options": " ".join(filter(None, [str(make_url(url).query.get("options", "")), "-c TimeZone=UTC"])),
+        },
         **options,
     )
 
@@ -105,6 +119,7 @@ def _sqlite_engine(url: str) -> Engine:
     engine = create_engine(
         url,
         json_deserializer=orjson.loads,  # label maps, payloads, alerts: JSON read on every call, decoded fast
+        json_serializer=_json_text,
         connect_args={
             "check_same_thread": False,
             "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,

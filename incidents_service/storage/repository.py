@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, bindparam, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, or_, select, tuple_
 from sqlalchemy.sql import ColumnElement
 
 from incidents_service.domain.model import (
@@ -35,6 +35,7 @@ from incidents_service.domain.queries import (
 from incidents_service.domain.statistics import IncidentStatistics, StatisticsQuery
 from incidents_service.domain.timeline import LoggedEvent, assignee_left_by
 from incidents_service.storage import aggregations, statistics
+from incidents_service.storage.driver_sql import DriverStatements, incident_from_row
 from incidents_service.storage.incident_query import EVENT_SNAPSHOTS, IncidentQuery
 from incidents_service.storage.tables import incident_events, incident_notes, incidents
 
@@ -47,30 +48,10 @@ def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
         yield values[start : start + _IN_CHUNK]
 
 
-# The statements of the hot paths (one incident, a batch, an incident's newest events), built once:
-# building a select and computing its cache key costs more than running it on an indexed row.
-_INCIDENT_BY_ID = select(incidents).where(
-    incidents.c.team_id == bindparam("team_id"), incidents.c.id == bindparam("incident_id")
-)
-_INCIDENTS_BY_IDS = (
-    select(incidents)
-    .where(incidents.c.team_id == bindparam("team_id"), incidents.c.id.in_(bindparam("incident_ids", expanding=True)))
-    # A fixed lock order keeps two batches over the same incidents from deadlocking.
-    .order_by(incidents.c.id)
-)
-_LOCKED = {
-    _INCIDENT_BY_ID: _INCIDENT_BY_ID.with_for_update(),
-    _INCIDENTS_BY_IDS: _INCIDENTS_BY_IDS.with_for_update(),
-}
+# Statements run through SQLAlchemy on hot paths (new incidents, an incident's newest events), built
+# once: building a statement and computing its cache key costs more than running it on an indexed row.
+# Reads by id, the incident update and the event insert run on the driver's cursor (driver_sql.py).
 _INSERT_INCIDENTS = insert(incidents)
-_INSERT_EVENTS = insert(incident_events)
-# Every stored column but the keys, bound by name from _incident_values (the key is bound as
-# "incident_id": a bind parameter may not share a column's name in an UPDATE's WHERE).
-_UPDATE_INCIDENT = (
-    update(incidents)
-    .where(incidents.c.id == bindparam("incident_id"), incidents.c.team_id == bindparam("incident_team_id"))
-    .values({column.name: bindparam(column.name) for column in incidents.c if column.name not in ("id", "team_id")})
-)
 
 # An incident shown with its newest events needs what the wire shows of them, not the incident
 # snapshot and alert each event also keeps (for event queries): five JSON columns fewer per row.
@@ -94,24 +75,6 @@ _NEWEST_EVENTS = (
     .order_by(incident_events.c.seq.desc())
     .limit(bindparam("newest"))
 )
-_RANKED_EVENTS = (
-    select(
-        *_EVENT_LOG_COLUMNS,
-        func.row_number()
-        .over(partition_by=incident_events.c.incident_id, order_by=incident_events.c.seq.desc())
-        .label("position"),
-    )
-    .where(
-        incident_events.c.team_id == bindparam("team_id"),
-        incident_events.c.incident_id.in_(bindparam("incident_ids", expanding=True)),
-    )
-    .subquery()
-)
-_NEWEST_EVENTS_OF_MANY = (
-    select(_RANKED_EVENTS)
-    .where(_RANKED_EVENTS.c.position <= bindparam("newest"))
-    .order_by(_RANKED_EVENTS.c.incident_id, _RANKED_EVENTS.c.seq)
-)
 
 
 class IncidentRepository:
@@ -121,24 +84,26 @@ class IncidentRepository:
         # Writers lock the rows they read (SELECT ... FOR UPDATE on PostgreSQL) so concurrent
         # transitions on one incident serialize; SQLite's single writer lock already does that.
         self._lock_rows = lock_rows and connection.dialect.name == "postgresql"
+        self._driver = DriverStatements(connection, team_id, self._lock_rows)
 
     # ---- incidents -----------------------------------------------------------------------------
 
-    def _statement(self, statement: Select[Any]) -> Select[Any]:
-        return _LOCKED[statement] if self._lock_rows else statement
-
     def get(self, incident_id: str) -> Incident | None:
-        parameters = {"team_id": self._team_id, "incident_id": incident_id}
-        row = self._connection.execute(self._statement(_INCIDENT_BY_ID), parameters).first()
-        return _incident_from_row(row) if row is not None else None
+        return self._driver.get(incident_id)
 
     def get_many(self, incident_ids: Sequence[str]) -> dict[str, Incident]:
-        found: dict[str, Incident] = {}
-        statement = self._statement(_INCIDENTS_BY_IDS)
-        for chunk in _chunks(list(dict.fromkeys(incident_ids))):
-            for row in self._connection.execute(statement, {"team_id": self._team_id, "incident_ids": chunk}):
-                found[row.id] = _incident_from_row(row)
-        return found
+        """The incidents found among these ids (each once), locked in id order when writing."""
+        return self._driver.get_many(incident_ids)
+
+    def get_with_events(self, incident_id: str, newest: int) -> tuple[Incident, list[IncidentEvent]] | None:
+        """The incident and its newest `newest` events (oldest first, without snapshots), in one statement."""
+        return self._driver.get_with_events(incident_id, newest)
+
+    def get_many_with_events(
+        self, incident_ids: Sequence[str], newest: int
+    ) -> dict[str, tuple[Incident, list[IncidentEvent]]]:
+        """get_with_events for many ids in one statement; ids not found are absent."""
+        return self._driver.get_many_with_events(incident_ids, newest)
 
     def open_by_correlation_keys(self, correlation_keys: Sequence[str]) -> dict[str, Incident]:
         """The open incident of each key that has one, locked for this transaction when writing.
@@ -222,7 +187,7 @@ class IncidentRepository:
             del values["team_id"]
             values["incident_team_id"] = self._team_id
             rows.append(values)
-        self._connection.execute(_UPDATE_INCIDENT, rows)
+        self._driver.update_incidents(rows)
         self._store_new_events(changed)
 
     def delete_many(self, incident_ids: Sequence[str]) -> None:
@@ -247,15 +212,21 @@ class IncidentRepository:
         query = IncidentQuery(self._connection.dialect.name, self._team_id, page.as_of or now)
         conditions = query.conditions(incident_filter)
         total = page.known_total
-        if total is None:
-            total = self._connection.execute(
-                select(func.count()).select_from(incidents).where(*conditions)
-            ).scalar_one()
         positions = [query.sort_expression(key).label(f"sort_{index}") for index, key in enumerate(order)]
-        statement = select(incidents, *positions).where(*conditions)
+        count = select(func.count()).select_from(incidents).where(*conditions)
+        # The first page's count rides along as one more column, an uncorrelated subquery the database
+        # runs once: one round trip. An empty first page then means no match at all.
+        counted = total is None and page.after is None
+        statement = select(incidents, *positions, *([count.scalar_subquery().label("total")] if counted else []))
+        statement = statement.where(*conditions)
+        if total is None and not counted:
+            total = self._connection.execute(count).scalar_one()
         if page.after is not None:
             statement = statement.where(query.after(order, page.after))
         rows = self._connection.execute(statement.order_by(*query.order_by(order)).limit(page.size + 1)).all()
+        if counted:
+            total = rows[0].total if rows else 0
+        assert total is not None
         items = [_incident_from_row(row) for row in rows[: page.size]]
         keyset = [tuple(getattr(row, f"sort_{index}") for index in range(len(order))) for row in rows[: page.size]]
         next_after = keyset[-1] if len(rows) > page.size else None
@@ -397,16 +368,6 @@ class IncidentRepository:
         rows = self._connection.execute(_NEWEST_EVENTS, parameters).all()
         return [_log_entry_from_row(row) for row in reversed(rows)]
 
-    def events_of_many(self, incident_ids: Sequence[str], newest: int) -> dict[str, list[IncidentEvent]]:
-        """The newest `newest` events of each incident, oldest first, without their snapshots (one query
-        per chunk of ids)."""
-        found: dict[str, list[IncidentEvent]] = {incident_id: [] for incident_id in incident_ids}
-        for chunk in _chunks(list(dict.fromkeys(incident_ids))):
-            parameters = {"team_id": self._team_id, "incident_ids": chunk, "newest": newest}
-            for row in self._connection.execute(_NEWEST_EVENTS_OF_MANY, parameters).all():
-                found[row.incident_id].append(_log_entry_from_row(row))
-        return found
-
     def incidents_by_cx_event_keys(self, cx_event_keys: Sequence[str]) -> dict[str, str]:
         """Which of these alert event keys the team has already recorded, and on which incident."""
         e = incident_events.c
@@ -422,7 +383,7 @@ class IncidentRepository:
     def _store_new_events(self, recorded: Sequence[Incident]) -> None:
         rows = [_event_values(self._team_id, event) for incident in recorded for event in incident.new_events]
         if rows:
-            self._connection.execute(_INSERT_EVENTS, rows)
+            self._driver.insert_events(rows)
         for incident in recorded:
             incident.new_events.clear()
 
@@ -470,18 +431,8 @@ def _incident_values(incident: Incident) -> dict[str, Any]:
     }
 
 
-_INCIDENT_COLUMN_NAMES = tuple(column.name for column in incidents.c)  # the Incident field of each column
-
-
-def _incident_from_row(row: Row[Any]) -> Incident:
-    # Rows of select(incidents, ...) start with the table's columns, in table order. Zipping the tuple
-    # costs far less than 21 attribute lookups on the row, and list pages build 50 to 1000 of these.
-    values = dict(zip(_INCIDENT_COLUMN_NAMES, row, strict=False))
-    values["severity"] = Severity(values["severity"])
-    values["state"] = IncidentState(values["state"])
-    values["status"] = IncidentStatus(values["status"])
-    values["meta_labels"] = [(key, value) for key, value in values["meta_labels"]]
-    return Incident(**values)
+# Rows of select(incidents, ...) start with the table's columns, in table order.
+_incident_from_row = incident_from_row
 
 
 def _event_values(team_id: str, event: IncidentEvent) -> dict[str, Any]:

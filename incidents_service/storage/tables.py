@@ -48,6 +48,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         # SQLite compares timestamps as text: store them all in one zone-free format so order holds.
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        if dialect.name == "postgresql":
+            # Nothing to do per value: psycopg returns aware datetimes in the session's zone, which is
+            # UTC (database.py), and a list page reads five of them per row.
+            return None
+        return super().result_processor(dialect, coltype)
+
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
