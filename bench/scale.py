@@ -13,6 +13,7 @@ BENCH_SIZES (default "10000,1000000"), BENCH_REPEAT (default 15).
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -35,6 +36,8 @@ from com.coralogixapis.incidents.v1 import incident_pb2 as pb
 from com.coralogixapis.incidents.v1 import incidents_service_pb2 as svc
 from com.coralogixapis.incidents.v1 import incidents_service_pb2_grpc as svc_grpc
 from google.protobuf.wrappers_pb2 import StringValue
+from incidents_service_api.v1 import incident_insights_pb2 as ins
+from incidents_service_api.v1 import incident_insights_pb2_grpc as ins_grpc
 
 from incidents_service import auth
 from incidents_service.storage.database import create_database_engine
@@ -63,7 +66,8 @@ def load_team(conn: psycopg.Connection[Any], team_id: str, count: int, seed: int
     incident_columns = (
         "id, team_id, correlation_key, name, description, severity, state, status, assigned_to, assigned_by, "
         "contextual_labels, display_labels, meta_labels, application_name, subsystem_name, created_at, "
-        "closed_at, last_state_update_time, last_state_update_key, alert_muted, snoozed_until"
+        "closed_at, last_state_update_time, last_state_update_key, alert_muted, snoozed_until, "
+        "acknowledged_at, resolved_at"
     )
     event_columns = (
         "id, team_id, incident_id, event_type, timestamp, originator_type, originator_name, payload, "
@@ -84,6 +88,13 @@ def load_team(conn: psycopg.Connection[Any], team_id: str, count: int, seed: int
                 closed = created + timedelta(minutes=rng.randint(5, 600)) if roll < 0.6 else None
                 status = "RESOLVED" if roll < 0.75 else ("ACKNOWLEDGED" if roll < 0.88 else "TRIGGERED")
                 state = "RESOLVED" if status == "RESOLVED" else "TRIGGERED"
+                # Most resolved incidents were acknowledged first; some resolved on their own.
+                acknowledged = created + timedelta(seconds=rng.randint(30, 1800)) if status != "TRIGGERED" else None
+                resolved = None
+                if status == "RESOLVED":
+                    resolved = closed or created + timedelta(minutes=rng.randint(5, 600))
+                    if acknowledged is not None and acknowledged > resolved:
+                        acknowledged = None
                 assignee = f"oncall-{rng.randint(1, 40)}@example.com" if rng.random() < 0.3 else None
                 contextual = {"service": service, "region": region, "env": rng.choice(["prod", "staging"])}
                 display = {"application_name": service, "subsystem_name": f"{service}-api", "team": "sre"}
@@ -113,6 +124,8 @@ def load_team(conn: psycopg.Connection[Any], team_id: str, count: int, seed: int
                         cx_key,
                         False,
                         None,
+                        acknowledged,
+                        resolved,
                     )
                 )
                 snapshot = (
@@ -164,7 +177,7 @@ def load_team(conn: psycopg.Connection[Any], team_id: str, count: int, seed: int
                         *snapshot,
                     )
                 )
-                if status != "TRIGGERED":
+                if acknowledged is not None:
                     acked = (name, severity, "TRIGGERED", "ACKNOWLEDGED", False, *snapshot[5:])
                     events.append(
                         (
@@ -172,13 +185,29 @@ def load_team(conn: psycopg.Connection[Any], team_id: str, count: int, seed: int
                             team_id,
                             incident_id,
                             "ACKNOWLEDGE",
-                            created + timedelta(minutes=2),
+                            acknowledged,
                             "ADMINISTRATIVE",
                             "oncall@example.com",
                             json.dumps({"acknowledged_by": "oncall@example.com"}),
                             None,
                             None,
                             *acked,
+                        )
+                    )
+                if resolved is not None and closed is None:
+                    done = (name, severity, "RESOLVED", "RESOLVED", False, *snapshot[5:])
+                    events.append(
+                        (
+                            str(uuid.uuid4()),
+                            team_id,
+                            incident_id,
+                            "UPSERT_STATE",
+                            resolved,
+                            *system,
+                            json.dumps({"state_type": "RESOLVED", "cx_event_key": f"{cx_key}-r", "is_muted": False}),
+                            f"{cx_key}-r",
+                            alert,
+                            *done,
                         )
                     )
                 if closed is not None:
@@ -402,6 +431,63 @@ def bench_size(stub: Any, metadata: Any, sql: psycopg.Connection[Any], team_id: 
     )
 
 
+# GetIncidentStatistics: 30 days ending at the last full hour, one bucket an hour.
+STATISTICS_DAYS = 30
+STATISTICS_BUCKETS = 720
+
+
+def _hand_statistics(sql: psycopg.Connection[Any], team_id: str, start: datetime, end: datetime, label: bool) -> None:
+    """The same numbers as GetIncidentStatistics, as a DBA would write them (percentile_disc is nearest-rank)."""
+    width = (end - start).total_seconds() / STATISTICS_BUCKETS
+    for column in ("created_at", "resolved_at", "closed_at"):
+        sql.execute(
+            f"SELECT floor(extract(epoch FROM {column} - %s) / %s) AS bucket, severity, count(*) FROM incidents "
+            f"WHERE team_id = %s AND {column} >= %s AND {column} < %s GROUP BY 1, 2",
+            [start, width, team_id, start, end],
+        ).fetchall()
+    cohort = "FROM incidents WHERE team_id = %s AND created_at >= %s AND created_at < %s"
+    for moment in ("acknowledged_at", "resolved_at"):
+        sql.execute(
+            f"SELECT severity, count(*), avg(d), percentile_disc(0.5) WITHIN GROUP (ORDER BY d), "
+            f"percentile_disc(0.9) WITHIN GROUP (ORDER BY d) FROM (SELECT severity, {moment} - created_at AS d "
+            f"{cohort} AND {moment} IS NOT NULL) m GROUP BY GROUPING SETS ((), (severity))",
+            [team_id, start, end],
+        ).fetchall()
+    if not label:
+        return
+    top = sql.execute(
+        f"SELECT contextual_labels->>'service' AS v, count(*) {cohort} AND contextual_labels ? 'service' "
+        f"GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10",
+        [team_id, start, end],
+    ).fetchall()
+    values = [row[0] for row in top]
+    for moment in ("acknowledged_at", "resolved_at"):
+        sql.execute(
+            f"SELECT v, count(*), avg(d), percentile_disc(0.5) WITHIN GROUP (ORDER BY d), "
+            f"percentile_disc(0.9) WITHIN GROUP (ORDER BY d) FROM (SELECT contextual_labels->>'service' AS v, "
+            f"{moment} - created_at AS d {cohort} AND {moment} IS NOT NULL "
+            f"AND contextual_labels->>'service' = ANY(%s)) m GROUP BY v",
+            [team_id, start, end, values],
+        ).fetchall()
+
+
+def bench_statistics(
+    insights: Any, metadata: Any, sql: psycopg.Connection[Any], team_id: str, size: int
+) -> Iterator[Row]:
+    end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    start = end - timedelta(days=STATISTICS_DAYS)
+    for label, key in (("30 days 720 buckets", ""), ("MTTR by service", "service")):
+        request = ins.GetIncidentStatisticsRequest(bucket_count=STATISTICS_BUCKETS, contextual_label_key=key)
+        request.from_time.FromDatetime(start)
+        request.to_time.FromDatetime(end)
+        yield Row(
+            f"GetIncidentStatistics {label}",
+            size,
+            median_ms(lambda request=request: insights.GetIncidentStatistics(request, metadata=metadata)),
+            median_ms(lambda key=key: _hand_statistics(sql, team_id, start, end, label=bool(key))),
+        )
+
+
 def main() -> int:
     database = f"incidents_bench_{uuid.uuid4().hex[:8]}"
     base_url = ADMIN_URL.rpartition("/")[0]
@@ -449,13 +535,17 @@ def main() -> int:
         channel = grpc.insecure_channel(f"127.0.0.1:{port}")
         grpc.channel_ready_future(channel).result(timeout=30)
         stub = svc_grpc.IncidentsServiceStub(channel)
+        insights = ins_grpc.IncidentInsightsServiceStub(channel)
 
         rows: list[Row] = []
         with psycopg.connect(url, autocommit=True) as sql:
             for size in SIZES:
                 team_id, key = teams[size]
                 metadata = (("authorization", f"Bearer {key}"),)
-                for row in bench_size(stub, metadata, sql, team_id, size):
+                for row in itertools.chain(
+                    bench_size(stub, metadata, sql, team_id, size),
+                    bench_statistics(insights, metadata, sql, team_id, size),
+                ):
                     rows.append(row)
                     print(
                         f"  {row.query:<48} {row.size:>9,}  rpc {row.rpc_ms:8.2f} ms  sql {row.sql_ms:8.2f} ms",

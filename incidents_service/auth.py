@@ -35,6 +35,8 @@ ALL_PERMISSIONS = frozenset({READ, ASSIGN, ACKNOWLEDGE, CLOSE, DELETE, WRITE, IN
 _INCIDENTS = "/com.coralogixapis.incidents.v1.IncidentsService/"
 _INGESTION = "/incidents_service.v1.AlertIngestionService/"
 _MANAGEMENT = "/incidents_service.v1.IncidentManagementService/"
+_NOTES = "/incidents_service.v1.IncidentNotesService/"
+_INSIGHTS = "/incidents_service.v1.IncidentInsightsService/"
 
 # The permission each rpc needs (SPEC section 2). An rpc missing here is refused, never let through.
 METHOD_PERMISSIONS: dict[str, str] = {
@@ -66,6 +68,13 @@ METHOD_PERMISSIONS: dict[str, str] = {
     _MANAGEMENT + "CreateIncident": WRITE,
     _MANAGEMENT + "UpdateIncident": WRITE,
     _INGESTION + "ReportAlertEvents": INGEST,
+    _NOTES + "GetNote": READ,
+    _NOTES + "ListNotes": READ,
+    _INSIGHTS + "GetIncidentTimeline": READ,
+    _INSIGHTS + "GetIncidentStatistics": READ,
+    _NOTES + "CreateNote": WRITE,
+    _NOTES + "UpdateNote": WRITE,
+    _NOTES + "DeleteNote": WRITE,
 }
 
 # The HTTP routes that are not rpcs (SPEC 12): the alert intakes of Alertmanager and PagerDuty senders.

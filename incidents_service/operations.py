@@ -12,10 +12,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 
+from incidents_service.domain import limits
 from incidents_service.domain.errors import (
     ConcurrentConflict,
     FailedPrecondition,
@@ -23,6 +24,7 @@ from incidents_service.domain.errors import (
     InvalidArgument,
     NotFound,
     RefusedTransition,
+    ResponseTooLarge,
     StorageUnavailable,
 )
 from incidents_service.domain.model import (
@@ -36,6 +38,7 @@ from incidents_service.domain.model import (
     MetaLabels,
     Severity,
 )
+from incidents_service.domain.notes import Note
 from incidents_service.domain.queries import (
     EVENT_COUNT_LIMIT,
     EventFilter,
@@ -46,7 +49,10 @@ from incidents_service.domain.queries import (
     PageRequest,
     SortKey,
 )
+from incidents_service.domain.statistics import IncidentStatistics, StatisticsQuery
+from incidents_service.domain.timeline import TimelineEntry, entries_of
 from incidents_service.storage.database import create_read_engine
+from incidents_service.storage.python_turns import TURNS
 from incidents_service.storage.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
@@ -112,7 +118,8 @@ class IncidentOperations:
                     uow.commit()
                     return result
             except ConcurrentConflict:
-                time.sleep(random.uniform(0, 0.01 * 2**attempt))
+                with TURNS.waiting():
+                    time.sleep(random.uniform(0, 0.01 * 2**attempt))
         raise StorageUnavailable("too many concurrent changes to the same incidents; retry")
 
     # ---- ingestion -----------------------------------------------------------------------------
@@ -196,19 +203,18 @@ class IncidentOperations:
 
     def get_incident(self, team_id: str, incident_id: str) -> IncidentView:
         with self._read(team_id) as uow:
-            incident = uow.incidents.get(incident_id)
-            if incident is None:
-                raise NotFound("incident", [incident_id])
-            return IncidentView(incident, uow.incidents.events_of(incident_id, EVENTS_SHOWN_WITH_INCIDENT))
+            found = uow.incidents.get_with_events(incident_id, EVENTS_SHOWN_WITH_INCIDENT)
+        if found is None:
+            raise NotFound("incident", [incident_id])
+        return IncidentView(*found)
 
     def batch_get_incidents(
         self, team_id: str, incident_ids: Sequence[str]
     ) -> tuple[dict[str, IncidentView], list[str]]:
         """Found incidents by id, and the requested ids that were not found (never an error)."""
         with self._read(team_id) as uow:
-            found = uow.incidents.get_many(incident_ids)
-            events = uow.incidents.events_of_many(list(found), EVENTS_SHOWN_WITH_INCIDENT)
-        views = {incident_id: IncidentView(found[incident_id], events[incident_id]) for incident_id in found}
+            found = uow.incidents.get_many_with_events(incident_ids, EVENTS_SHOWN_WITH_INCIDENT)
+        views = {incident_id: IncidentView(*incident_and_events) for incident_id, incident_and_events in found.items()}
         missing = [incident_id for incident_id in dict.fromkeys(incident_ids) if incident_id not in found]
         return views, missing
 
@@ -260,10 +266,23 @@ class IncidentOperations:
             return IncidentView(incident, uow.incidents.events_of(incident.id, EVENTS_SHOWN_WITH_INCIDENT))
 
     def incident_events(self, team_id: str, incident_id: str) -> list[IncidentEvent]:
+        """All events of an incident, oldest first, without their snapshots (GetIncidentEvents).
+
+        One more than MAX_EVENTS_PER_INCIDENT_RESPONSE is read, never the whole history: an incident
+        with more events than one response answers is refused, its events never all in memory.
+        """
+        cap = limits.MAX_EVENTS_PER_INCIDENT_RESPONSE
         with self._read(team_id) as uow:
             if uow.incidents.get(incident_id) is None:
                 raise NotFound("incident", [incident_id])
-            return uow.incidents.events_of(incident_id)
+            events = uow.incidents.events_of(incident_id, cap + 1)
+        if len(events) > cap:
+            raise ResponseTooLarge(
+                f"incident {incident_id[:128]} has more than the limit of {cap} events one response answers; "
+                "GetIncident answers its newest 100 events",
+                limits.MAX_RESPONSE_BYTES,
+            )
+        return events
 
     # ---- batch actions -------------------------------------------------------------------------
 
@@ -346,6 +365,94 @@ class IncidentOperations:
         return self.act_on_incidents(
             team_id, Action.SNOOZE, incident_ids, lambda incident, now: incident.snooze(actor, now, minutes)
         )
+
+    # ---- notes (SPEC section 13): another team's incident or note is answered like a missing one ---
+
+    def create_note(self, team_id: str, actor: str, incident_id: str, body: str) -> Note:
+        def work(uow: UnitOfWork) -> Note:
+            # Locks the incident (PostgreSQL) so a concurrent delete cannot leave the note orphaned.
+            if uow.incidents.get(incident_id) is None:
+                raise NotFound("incident", [incident_id])
+            note = Note.write(incident_id, body, actor, self.now())
+            uow.notes.add(note)
+            return note
+
+        return self._write(team_id, work)
+
+    def get_note(self, team_id: str, note_id: str) -> Note:
+        with self._read(team_id) as uow:
+            note = uow.notes.get(note_id)
+        if note is None:
+            raise NotFound("note", [note_id])
+        return note
+
+    def list_notes(self, team_id: str, incident_id: str, page: PageRequest) -> Page[Note]:
+        with self._read(team_id) as uow:
+            if uow.incidents.get(incident_id) is None:
+                raise NotFound("incident", [incident_id])
+            total = page.known_total if page.known_total is not None else uow.notes.count_of(incident_id)
+            notes = uow.notes.page_of(incident_id, page.after, page.size + 1)
+        next_after = None
+        if len(notes) > page.size:
+            last = notes[page.size - 1]
+            next_after = (last.created_at, last.id)
+        shown = notes[: page.size]
+        positions: list[tuple[Any, ...]] = [(note.created_at, note.id) for note in shown]
+        return Page(items=shown, total_size=total, next_after=next_after, positions=positions)
+
+    def update_note(self, team_id: str, actor: str, note_id: str, body: str) -> Note:
+        def work(uow: UnitOfWork) -> Note:
+            note = uow.notes.get(note_id)
+            if note is None:
+                raise NotFound("note", [note_id])
+            note.revise(body, actor, self.now())
+            uow.notes.save(note)
+            return note
+
+        return self._write(team_id, work)
+
+    def delete_note(self, team_id: str, note_id: str) -> str:
+        def work(uow: UnitOfWork) -> str:
+            if not uow.notes.delete(note_id):
+                raise NotFound("note", [note_id])
+            return note_id
+
+        return self._write(team_id, work)
+
+    # ---- timeline and statistics (SPEC section 13) ---------------------------------------------
+
+    def incident_timeline(self, team_id: str, incident_id: str, page: PageRequest) -> Page[TimelineEntry]:
+        """A page of the incident's timeline, newest first, derived from its event log.
+
+        The keyset position is (event seq, entries of that event already shown): one event may give
+        several entries, and a page may end between them.
+        """
+        with self._read(team_id) as uow:
+            if uow.incidents.get(incident_id) is None:
+                raise NotFound("incident", [incident_id])
+            total = page.known_total if page.known_total is not None else uow.incidents.count_events_of(incident_id)
+            up_to, skip = (int(page.after[0]), int(page.after[1])) if page.after is not None else (None, 0)
+            resumed_seq = up_to
+            entries: list[TimelineEntry] = []
+            # Where a page cut after each entry resumes (SPEC 11 may cut a page by its encoded size).
+            positions: list[tuple[Any, ...]] = []
+            while True:
+                batch = uow.incidents.logged_events(incident_id, up_to, page.size + 1)
+                for seq, logged in batch:
+                    for index, entry in enumerate(entries_of(logged)):
+                        if seq == resumed_seq and index < skip:
+                            continue
+                        if len(entries) == page.size:
+                            return Page(entries, total, (seq, index), positions)
+                        entries.append(entry)
+                        positions.append((seq, index + 1))
+                if len(batch) <= page.size:
+                    return Page(entries, total, None, positions)
+                up_to = batch[-1][0] - 1
+
+    def incident_statistics(self, team_id: str, asked: StatisticsQuery) -> IncidentStatistics:
+        with self._read(team_id) as uow:
+            return uow.incidents.statistics(asked, self.now())
 
 
 def _naming_event(index: int, apply: Callable[..., T], *args: object) -> T:

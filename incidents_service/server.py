@@ -28,6 +28,9 @@ from com.coralogixapis.incidents.v1 import incidents_service_connect as svc_conn
 from com.coralogixapis.incidents.v1 import incidents_service_pb2 as svc
 from com.coralogixapis.incidents.v1 import incidents_service_pb2_grpc as svc_grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from incidents_service_api.v1 import incident_insights_connect as ins_connect
+from incidents_service_api.v1 import incident_insights_pb2 as ins
+from incidents_service_api.v1 import incident_insights_pb2_grpc as ins_grpc
 from incidents_service_api.v1 import incidents_service_api_connect as api_connect
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
 from incidents_service_api.v1 import incidents_service_api_pb2_grpc as api_grpc
@@ -41,6 +44,7 @@ from incidents_service.api.http import (
     bind_http_socket,
     http_config,
 )
+from incidents_service.api.insights_servicers import IncidentInsightsServicer, IncidentNotesServicer
 from incidents_service.api.intake import AlertIntake
 from incidents_service.api.interceptor import CallInterceptor
 from incidents_service.api.page_tokens import PageTokenCodec
@@ -62,10 +66,16 @@ SERVICE_NAMES = (
     svc.DESCRIPTOR.services_by_name["IncidentsService"].full_name,
     api.DESCRIPTOR.services_by_name["AlertIngestionService"].full_name,
     api.DESCRIPTOR.services_by_name["IncidentManagementService"].full_name,
+    ins.DESCRIPTOR.services_by_name["IncidentNotesService"].full_name,
+    ins.DESCRIPTOR.services_by_name["IncidentInsightsService"].full_name,
 )
 # The asyncio health servicer (grpc_health.v1.health.aio), which grpc-stubs does not know yet.
 AsyncHealthServicer: Any = health.aio.HealthServicer  # type: ignore[attr-defined]
 HEALTH_PROBE_SECONDS = 2.0
+# How long a thread wanting the GIL waits before asking the running one to hand it over (CPython's
+# default is 5 ms). With storage threads taking turns (python_turns.py) the loop shares the GIL with one
+# thread at most, so this bounds how long Health/Check and call receipt wait for it.
+SWITCH_INTERVAL_SECONDS = 0.001
 # SPEC 11: a request above 4 MiB is refused from its length prefix, before it is buffered.
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
 # Streams one HTTP/2 connection may have open at once (half-sent ones included).
@@ -171,6 +181,16 @@ class IncidentsServer:
                 IncidentManagementServicer(self.operations),
                 api_grpc.add_IncidentManagementServiceServicer_to_server,
                 api_connect.IncidentManagementServiceASGIApplication,
+            ),
+            ServedService(
+                IncidentNotesServicer(self.operations, self.page_tokens),
+                ins_grpc.add_IncidentNotesServiceServicer_to_server,
+                ins_connect.IncidentNotesServiceASGIApplication,
+            ),
+            ServedService(
+                IncidentInsightsServicer(self.operations, self.page_tokens),
+                ins_grpc.add_IncidentInsightsServiceServicer_to_server,
+                ins_connect.IncidentInsightsServiceASGIApplication,
             ),
         ]
 
@@ -288,7 +308,7 @@ def _request_stop(signum: int, stop_requested: asyncio.Event) -> None:
 
 def serve(settings: Settings, engine: Engine) -> int:
     """Serve until SIGTERM or SIGINT; then refuse new calls, finish those in flight, exit 0."""
-    sys.setswitchinterval(float(os.environ.get("INCIDENTS_SWITCH_INTERVAL", "0.005")))
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     asyncio.run(_serve_until_signalled(settings, engine))
     engine.dispose()
     log.info('{"event": "stopped", "pid": %d}', os.getpid())

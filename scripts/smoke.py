@@ -37,6 +37,8 @@ SERVICES = (
     "grpc.reflection.v1alpha.ServerReflection",
     "incidents_service.v1.AlertIngestionService",
     "incidents_service.v1.IncidentManagementService",
+    "incidents_service.v1.IncidentNotesService",
+    "incidents_service.v1.IncidentInsightsService",
 )
 # Checks the README must contain (a smoke run that skipped one of them proves nothing).
 REQUIRED = (
@@ -46,6 +48,9 @@ REQUIRED = (
     "ListIncidents",
     "GetIncident",
     "unauthenticated",
+    "CreateNote",
+    "GetIncidentTimeline",
+    "GetIncidentStatistics",
     "http ListIncidents",
     "http GetIncident",
     "http AcknowledgeIncidents",
@@ -193,6 +198,8 @@ def check_answers(answers: list[Answer], report: Report) -> set[str]:
             )
         elif command.startswith("ID="):
             expect("ID holds the newest incident's id", answer, answer.id_after == incident_id != "")
+        elif "NOTE=$(" in command:
+            expect("ListNotes shows the note", answer, succeeded_with(answer, '"body": "Rolled back'))
         elif method == "ReportAlertEvents":
             seen.add("ReportAlertEvents")
             found = re.search(r'"incidentId": "([^"]+)"', answer.stdout)
@@ -218,7 +225,18 @@ def check_answers(answers: list[Answer], report: Report) -> set[str]:
                 "ResolveIncidents": (same_incident, '"status": "INCIDENT_STATUS_RESOLVED"'),
                 "CloseIncidents": (same_incident, '"closedAt"'),
                 "GetIncidentEvents": ("INCIDENT_EVENT_TYPE_OPEN", "INCIDENT_EVENT_TYPE_CLOSE"),
+                "CreateNote": (f'"incidentId": "{incident_id}"', '"author": "smoke@ci"'),
+                "GetNote": (f'"incidentId": "{incident_id}"', '"body": "Rolled back'),
+                "UpdateNote": ('"body": "Root cause', '"updatedBy": "smoke@ci"'),
+                "DeleteNote": ('"id": "',),
+                "GetIncidentTimeline": (
+                    "TIMELINE_ACTION_CLOSED",
+                    "TIMELINE_ACTION_CREATED",
+                    '"oldValue": "INCIDENT_SEVERITY_ERROR"',
+                ),
+                "GetIncidentStatistics": ('"mtta": {', '"count": "1"', '"value": "checkout"'),
             }.get(method, ())
+            seen.add(method)
             expect(f"{method} succeeds", answer, succeeded_with(answer, *expected))
     return seen
 

@@ -18,6 +18,10 @@ SPEC_PERMISSIONS = {
             "ListIncidentEvents",
             "ListIncidentEventsTotalCount",
             "ListIncidentEventsFilterValues",
+            "GetNote",
+            "ListNotes",
+            "GetIncidentTimeline",
+            "GetIncidentStatistics",
         )
     },
     "AssignIncidents": "incidents:assign",
@@ -31,6 +35,9 @@ SPEC_PERMISSIONS = {
     "DeleteIncidents": "incidents:delete",
     "CreateIncident": "incidents:write",
     "UpdateIncident": "incidents:write",
+    "CreateNote": "incidents:write",
+    "UpdateNote": "incidents:write",
+    "DeleteNote": "incidents:write",
     "ReportAlertEvents": "incidents:ingest",
 }
 

@@ -1,8 +1,9 @@
 """The complete authentication / permission / isolation matrix of SPEC section 2, over the real channel.
 
 The rpcs come from the service descriptors (IncidentsService 19, AlertIngestionService 1,
-IncidentManagementService 3), each with a valid request on a real incident of the caller's team, so a
-call let through by mistake would succeed and be seen. Every rpc is called:
+IncidentManagementService 3, IncidentNotesService 5, IncidentInsightsService 2), each with a valid
+request on a real incident (and note) of the caller's team, so a call let through by mistake would
+succeed and be seen. Every rpc is called:
 
 - with no metadata, a malformed authorization header, an unknown key, a revoked key: UNAUTHENTICATED;
 - with a key holding every permission but the one the rpc needs: PERMISSION_DENIED naming it;
@@ -38,6 +39,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from google.protobuf.wrappers_pb2 import UInt32Value
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
+from incidents_service_api.v1 import incident_insights_pb2 as ins
+from incidents_service_api.v1 import incident_insights_pb2_grpc as ins_grpc
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
 
 from incidents_service import auth
@@ -49,11 +52,15 @@ SERVICES = [
     svc.DESCRIPTOR.services_by_name["IncidentsService"],
     api.DESCRIPTOR.services_by_name["AlertIngestionService"],
     api.DESCRIPTOR.services_by_name["IncidentManagementService"],
+    ins.DESCRIPTOR.services_by_name["IncidentNotesService"],
+    ins.DESCRIPTOR.services_by_name["IncidentInsightsService"],
 ]
 EXPECTED_RPC_COUNTS = {
     "com.coralogixapis.incidents.v1.IncidentsService": 19,
     "incidents_service.v1.AlertIngestionService": 1,
     "incidents_service.v1.IncidentManagementService": 3,
+    "incidents_service.v1.IncidentNotesService": 5,
+    "incidents_service.v1.IncidentInsightsService": 2,
 }
 
 
@@ -66,9 +73,10 @@ class Target:
     cx_event_key: str
     correlation_key: str
     label: str  # the value of its contextual label `tag`, unique to it
+    note_id: str  # a note on it
 
     def names(self) -> list[str]:
-        return [self.incident_id, self.event_id, self.cx_event_key, self.correlation_key, self.label]
+        return [self.incident_id, self.event_id, self.cx_event_key, self.correlation_key, self.label, self.note_id]
 
 
 def _hex() -> str:
@@ -77,7 +85,9 @@ def _hex() -> str:
 
 def _missing_target() -> Target:
     """Names of the same shapes and lengths as a real Target's, that exist in no team."""
-    return Target(str(uuid.uuid4()), str(uuid.uuid4()), f"cx-{_hex()}", f"corr-{_hex()}", f"tag-{_hex()}")
+    return Target(
+        str(uuid.uuid4()), str(uuid.uuid4()), f"cx-{_hex()}", f"corr-{_hex()}", f"tag-{_hex()}", str(uuid.uuid4())
+    )
 
 
 def _tag_filter(label: str) -> dict[str, Any]:
@@ -90,6 +100,18 @@ def _event_filter(label: str) -> pb.IncidentEventQueryFilter:
 
 def _page(size: int = 1000) -> pb.PaginationRequest:
     return pb.PaginationRequest(page_size=UInt32Value(value=size))
+
+
+def _statistics_request(incident_filter: pb.IncidentQueryFilter, label_key: str) -> ins.GetIncidentStatisticsRequest:
+    """Statistics over the day around now (incidents seeded by the test are in it), in 4 buckets."""
+    now = int(time.time())
+    return ins.GetIncidentStatisticsRequest(
+        filter=incident_filter,
+        from_time=Timestamp(seconds=now - 86_400),
+        to_time=Timestamp(seconds=now + 86_400),
+        bucket_count=4,
+        contextual_label_key=label_key,
+    )
 
 
 # A valid request per rpc, naming the target (its id, event id, correlation key or label).
@@ -133,6 +155,13 @@ REQUESTS: dict[str, Callable[[Target], Message]] = {
         incident_id=t.incident_id, name="renamed", update_mask=FieldMask(paths=["name"])
     ),
     "SnoozeIncidents": lambda t: api.SnoozeIncidentsRequest(incident_ids=[t.incident_id], duration_minutes=30),
+    "CreateNote": lambda t: ins.CreateNoteRequest(incident_id=t.incident_id, body="matrix note"),
+    "GetNote": lambda t: ins.GetNoteRequest(id=t.note_id),
+    "ListNotes": lambda t: ins.ListNotesRequest(incident_id=t.incident_id, pagination=_page()),
+    "UpdateNote": lambda t: ins.UpdateNoteRequest(id=t.note_id, body="matrix edit"),
+    "DeleteNote": lambda t: ins.DeleteNoteRequest(id=t.note_id),
+    "GetIncidentTimeline": lambda t: ins.GetIncidentTimelineRequest(incident_id=t.incident_id, pagination=_page()),
+    "GetIncidentStatistics": lambda t: _statistics_request(pb.IncidentQueryFilter(**_tag_filter(t.label)), "tag"),
 }
 
 # Rpcs that name one incident (by id, event id or correlation key): another team's is NOT_FOUND.
@@ -151,6 +180,12 @@ NAMING_RPCS = {
     "DeleteIncidents": "incident_id",
     "UpdateIncident": "incident_id",
     "SnoozeIncidents": "incident_id",
+    "CreateNote": "incident_id",
+    "ListNotes": "incident_id",
+    "GetIncidentTimeline": "incident_id",
+    "GetNote": "note_id",
+    "UpdateNote": "note_id",
+    "DeleteNote": "note_id",
 }
 BATCH_RPCS = {
     "AssignIncidents",
@@ -169,6 +204,7 @@ QUERY_RPCS = [
     "ListIncidentEvents",
     "ListIncidentEventsTotalCount",
     "ListIncidentEventsFilterValues",
+    "GetIncidentStatistics",
 ]
 
 
@@ -240,11 +276,15 @@ def _seed(client: Client, name: str = "target") -> Target:
         )
     )
     events = client.incidents.GetIncidentEvents(svc.GetIncidentEventsRequest(incident_id=sv(incident_id)))
-    return Target(incident_id, events.incident_events[0].id.value, cx_event_key, correlation_key, label)
+    note = ins_grpc.IncidentNotesServiceStub(client.channel).CreateNote(
+        ins.CreateNoteRequest(incident_id=incident_id, body=f"note on {name}"), metadata=client.metadata
+    )
+    return Target(incident_id, events.incident_events[0].id.value, cx_event_key, correlation_key, label, note.note.id)
 
 
-def _state(client: Client, target: Target) -> tuple[bytes, bytes, int]:
-    """What the target's team sees of it: the incident, its events, and the incidents carrying its label."""
+def _state(client: Client, target: Target) -> tuple[bytes, bytes, bytes, int]:
+    """What the target's team sees of it: the incident, its events and notes, and the incidents carrying its
+    label."""
     try:
         incident = client.incidents.GetIncident(get(target.incident_id)).incident
         incident.ClearField("duration")
@@ -252,11 +292,16 @@ def _state(client: Client, target: Target) -> tuple[bytes, bytes, int]:
         events = client.incidents.GetIncidentEvents(
             svc.GetIncidentEventsRequest(incident_id=sv(target.incident_id))
         ).SerializeToString(deterministic=True)
+        notes = (
+            ins_grpc.IncidentNotesServiceStub(client.channel)
+            .ListNotes(REQUESTS["ListNotes"](target), metadata=client.metadata)
+            .SerializeToString(deterministic=True)
+        )
     except grpc.RpcError as error:
         assert error.code() == grpc.StatusCode.NOT_FOUND, error.details()
-        shown, events = b"<gone>", b""
+        shown, events, notes = b"<gone>", b"", b""
     labelled = client.incidents.ListIncidents(REQUESTS["ListIncidents"](target)).pagination.total_size.value
-    return shown, events, labelled
+    return shown, events, notes, labelled
 
 
 @dataclass
@@ -293,7 +338,7 @@ def test_the_matrix_covers_every_rpc_of_every_service_with_the_permission_of_spe
     counts = {service.full_name: len(service.methods) for service in SERVICES}
     assert counts == EXPECTED_RPC_COUNTS
     names = {rpc.name for rpc in RPCS}
-    assert len(names) == len(RPCS) == 23
+    assert len(names) == len(RPCS) == 30
     assert set(REQUESTS) == names
     assert set(SPEC_PERMISSIONS) == names
     assert {rpc.path: rpc.permission for rpc in RPCS} == auth.METHOD_PERMISSIONS
@@ -510,6 +555,13 @@ def _query_variants(name: str, shared: Target, their_label: str) -> list[Message
             svc.GetFilterValuesRequest(),
             svc.GetFilterValuesRequest(filter=pb.IncidentQueryFilter(**_tag_filter(their_label))),
             svc.GetFilterValuesRequest(filter=pb.IncidentQueryFilter(assignee=svs(["owner@example.com"]))),
+        ]
+    if name == "GetIncidentStatistics":
+        return [
+            _statistics_request(pb.IncidentQueryFilter(), "env"),
+            _statistics_request(pb.IncidentQueryFilter(**_tag_filter(shared.label)), "tag"),
+            _statistics_request(pb.IncidentQueryFilter(**_tag_filter(their_label)), "tag"),
+            _statistics_request(pb.IncidentQueryFilter(assignee=svs(["owner@example.com"])), "env"),
         ]
     event_filters = [
         pb.IncidentEventQueryFilter(),

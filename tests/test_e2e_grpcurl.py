@@ -40,6 +40,8 @@ UNREACHABLE = "postgresql://nobody@127.0.0.1:1/x"
 INCIDENTS = "com.coralogixapis.incidents.v1.IncidentsService"
 INGESTION = "incidents_service.v1.AlertIngestionService"
 MANAGEMENT = "incidents_service.v1.IncidentManagementService"
+NOTES = "incidents_service.v1.IncidentNotesService"
+INSIGHTS = "incidents_service.v1.IncidentInsightsService"
 KEY_PATTERN = re.compile(r"ik_[0-9a-f]{12}_[A-Za-z0-9_-]{43}")
 
 
@@ -176,6 +178,8 @@ def test_reflection_lists_every_service(served):
         INCIDENTS,
         INGESTION,
         MANAGEMENT,
+        NOTES,
+        INSIGHTS,
         "grpc.health.v1.Health",
         "grpc.reflection.v1alpha.ServerReflection",
     }
@@ -188,10 +192,13 @@ def test_describe_shows_the_doc_comments(served):
     message = grpcurl(served.address, "describe", "incidents_service.v1.AlertEvent")
     assert message.returncode == 0, message.stderr
     assert "// Required. Identifies the alerting condition" in message.stdout
+    percentiles = grpcurl(served.address, "describe", "incidents_service.v1.DurationStatistics")
+    assert percentiles.returncode == 0, percentiles.stderr
+    assert "// Percentiles use the nearest-rank definition" in percentiles.stdout
 
 
 def test_health_is_serving(served):
-    for service in ("", INCIDENTS, INGESTION, MANAGEMENT):
+    for service in ("", INCIDENTS, INGESTION, MANAGEMENT, NOTES, INSIGHTS):
         result = grpcurl_health(served.address, service)
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout) == {"status": "SERVING"}

@@ -907,7 +907,8 @@ GRACE_SECONDS = 20
 
 
 def _big_batch(prefix: str, n: int) -> api.ReportAlertEventsRequest:
-    description = ("slow call payload " * 500)[:8000]  # 1000 events of 8 KB: about 8 MB per call
+    # 1000 events of 3.5 KB: about 3.7 MB per call, under the 4 MiB request limit (SPEC 11)
+    description = ("slow call payload " * 250)[:3500]
     return report(
         *[
             alert(f"{prefix}-big-{n}-{i}", f"{prefix}-big-cx-{n}-{i}", name=f"big {n} {i}", description=description)
@@ -955,7 +956,7 @@ def test_sigterm_finishes_calls_in_flight_refuses_new_ones_and_exits_0(postgres_
         for request in big:
             request.SerializeToString()  # built before the clock starts
 
-        # Each slow call on its own connection, so none waits behind another's 8 MB upload: a call still
+        # Each slow call on its own connection, so none waits behind another's 4 MB upload: a call still
         # being uploaded when SIGTERM comes has not reached the server and is not "in flight".
         senders = [Api(server.address, team.api_key) for _ in range(9)]
         clients += senders

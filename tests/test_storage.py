@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -290,6 +291,33 @@ def test_alert_incident_reads_back_equal_after_changes_are_saved(engine):
     assert again == loaded
     assert (again.name, again.status, again.meta_labels) == ("n2", IncidentStatus.RESOLVED, [("x", "y")])
     assert stored_event_count(engine, incident.id) == 4
+
+
+def test_incidents_read_with_their_newest_events_in_one_statement_match_the_full_log(engine):
+    team_id, other_team = new_team(engine), new_team(engine)
+    busy = Incident.create(team_id, ALICE, T0, name="busy", contextual_labels={"a": "1"})
+    for minute in range(1, 106):  # 105 assignments after OPEN: only the newest 100 events are shown
+        busy.assign(f"oncall-{minute}@example.com", ALICE, T0 + timedelta(minutes=minute))
+    quiet = Incident.create(team_id, ALICE, T0, name="quiet", meta_labels=[("env", "prod")])
+    foreign = Incident.create(other_team, ALICE, T0, name="another team's")
+    add(engine, team_id, busy, quiet)
+    add(engine, other_team, foreign)
+
+    with UnitOfWork(engine, team_id, write=False) as uow:
+        full_logs = {i.id: uow.incidents.events_of(i.id) for i in (busy, quiet)}
+        one = uow.incidents.get_with_events(busy.id, 100)
+        many = uow.incidents.get_many_with_events([quiet.id, foreign.id, "missing", busy.id, quiet.id], 100)
+        assert uow.incidents.get_with_events(foreign.id, 100) is None
+
+    def without_snapshots(events):
+        return [replace(event, snapshot=None, alert=None) for event in events]
+
+    assert len(full_logs[busy.id]) == 106
+    assert one == (busy, without_snapshots(full_logs[busy.id][-100:]))
+    assert [e.payload["assigned_to"] for e in one[1][-2:]] == ["oncall-104@example.com", "oncall-105@example.com"]
+    assert set(many) == {busy.id, quiet.id}
+    assert many[busy.id] == one
+    assert many[quiet.id] == (quiet, without_snapshots(full_logs[quiet.id]))
 
 
 # ---- report_alert_events -------------------------------------------------------------------------

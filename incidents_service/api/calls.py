@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from incidents_service.auth import Authenticator, Caller, authorize, reset_current_caller, set_current_caller
 from incidents_service.deadlines import CallDeadline, deadline_of_call
 from incidents_service.domain.errors import DomainError, StorageUnavailable
+from incidents_service.storage.python_turns import TURNS
 from incidents_service.storage.unit_of_work import writes_authorized_by
 
 T = TypeVar("T")
@@ -138,7 +139,9 @@ class StorageCall:
         def on_thread() -> T:
             token = set_current_caller(caller)
             try:
-                with deadline_of_call(deadline), writes_authorized_by(caller.key_id):
+                # Storage threads take turns running Python (python_turns.py): the loop then shares
+                # the GIL with one of them at most, whichever transport the call came by.
+                with TURNS.turn(), deadline_of_call(deadline), writes_authorized_by(caller.key_id):
                     return work()
             finally:
                 reset_current_caller(token)

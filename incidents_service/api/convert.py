@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from com.coralogixapis.incidents.v1 import incident_pb2 as pb
-from google.protobuf import timestamp_pb2
+from google.protobuf import duration_pb2, timestamp_pb2
 from google.protobuf.wrappers_pb2 import BoolValue, Int32Value, StringValue, UInt32Value
+from incidents_service_api.v1 import incident_insights_pb2 as ins
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
 
 from incidents_service.domain import limits
@@ -31,10 +32,10 @@ from incidents_service.domain.model import (
     OriginatorType,
     Severity,
 )
+from incidents_service.domain.notes import Note
 from incidents_service.domain.queries import (
     DEFAULT_ORDER,
     GROUPABLE_FIELDS,
-    MAX_GROUP_BYS,
     EventFilter,
     FilterValues,
     IncidentFilter,
@@ -44,6 +45,9 @@ from incidents_service.domain.queries import (
     SortField,
     SortKey,
 )
+from incidents_service.domain.statistics import MAX_BUCKETS, DurationStats, IncidentStatistics, StatisticsQuery
+from incidents_service.domain.statistics import MAX_RANGE as MAX_STATISTICS_RANGE
+from incidents_service.domain.timeline import TimelineAction, TimelineEntry
 
 # ---- enums -------------------------------------------------------------------------------------
 
@@ -226,18 +230,35 @@ def label_map_from_wire(field: str, labels: Mapping[str, str], out: list[FieldVi
 # are then copied in: half the cost, and list pages convert up to 1000 incidents.
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _set_timestamp(message: timestamp_pb2.Timestamp, value: datetime) -> None:
+    """Timestamp.FromDatetime for an aware datetime, in C-level datetime arithmetic (it goes through
+    a time tuple and calendar.timegm in Python: a list page sets three per incident)."""
+    since_epoch = value - _EPOCH
+    message.seconds = since_epoch.days * 86400 + since_epoch.seconds
+    message.nanos = since_epoch.microseconds * 1000
+
+
 def incident_to_wire(incident: Incident, now: datetime, events: Sequence[IncidentEvent] = ()) -> pb.Incident:
     message = pb.Incident(
         state=STATE_TO_WIRE[incident.state],
         status=STATUS_TO_WIRE[incident.status],
         severity=SEVERITY_TO_WIRE[incident.severity],
-        contextual_labels=incident.contextual_labels,
-        display_labels=incident.display_labels,
     )
+    # Map fields filled key by key: passing the dicts to the constructor (or to update) goes through
+    # MutableMapping.update in Python, twice as slow.
+    labels = message.contextual_labels
+    for key, value in incident.contextual_labels.items():
+        labels[key] = value
+    labels = message.display_labels
+    for key, value in incident.display_labels.items():
+        labels[key] = value
     message.id.value = incident.id
     message.name.value = incident.name
     message.description.value = incident.description
-    message.created_at.FromDatetime(incident.created_at)
+    _set_timestamp(message.created_at, incident.created_at)
     message.is_muted.value = incident.is_muted(now)
     for key, value in incident.meta_labels:
         label = message.meta_labels.add()
@@ -248,12 +269,14 @@ def incident_to_wire(incident: Incident, now: datetime, events: Sequence[Inciden
         assignment.assigned_to.user_id.value = incident.assigned_to
         assignment.assigned_by.user_id.value = incident.assigned_by or ""
     if incident.closed_at is not None:
-        message.closed_at.FromDatetime(incident.closed_at)
+        _set_timestamp(message.closed_at, incident.closed_at)
     if incident.last_state_update_time is not None:
-        message.last_state_update_time.FromDatetime(incident.last_state_update_time)
+        _set_timestamp(message.last_state_update_time, incident.last_state_update_time)
     if incident.last_state_update_key is not None:
         message.last_state_update_key.value = incident.last_state_update_key
-    message.duration.FromTimedelta(incident.duration(now))
+    duration = incident.duration(now)  # never negative
+    message.duration.seconds = duration.days * 86400 + duration.seconds
+    message.duration.nanos = duration.microseconds * 1000
     for event in events:
         if event.type in EVENT_TYPE_TO_WIRE:
             _fill_event(message.events.add(), event)
@@ -400,14 +423,8 @@ def incident_filter_from_wire(f: pb.IncidentQueryFilter, prefix: str = "filter")
     search = None
     if f.HasField("search_query") and f.search_query.query.value:
         search = _search_from_wire(f"{prefix}.search_query", f.search_query, out)
-    meta_labels = tuple(
-        (label.key.value, label.value.value if label.HasField("value") else None) for label in f.meta_labels
-    )
-    for index, (key, value) in enumerate(meta_labels):
-        limits.check_text(f"{prefix}.meta_labels[{index}].key", key, limits.MAX_LABEL_KEY_CHARS, out)
-        limits.check_text(f"{prefix}.meta_labels[{index}].value", value or "", limits.MAX_LABEL_VALUE_CHARS, out)
-    if f.meta_labels_op not in (pb.FILTER_OPERATOR_OR_OR_UNSPECIFIED, pb.FILTER_OPERATOR_AND):
-        out.append(FieldViolation(f"{prefix}.meta_labels_op", f"unknown operator {f.meta_labels_op}"))
+    meta_labels = _meta_label_filter(f"{prefix}.meta_labels", f.meta_labels, out)
+    _check_operator(f"{prefix}.meta_labels_op", f.meta_labels_op, out)
     incident_filter = IncidentFilter(
         statuses=_enum_set(f"{prefix}.status", f.status, STATUS_FROM_WIRE, out),
         states=_enum_set(f"{prefix}.state", f.state, STATE_FROM_WIRE, out),
@@ -462,7 +479,7 @@ def _time_range(
 
 def _search_from_wire(field: str, query: pb.IncidentSearchQuery, out: list[FieldViolation]) -> SearchQuery:
     text = query.query.value
-    limits.check_text(f"{field}.query", text, limits.MAX_LABEL_VALUE_CHARS, out)
+    limits.check_text(f"{field}.query", text, limits.MAX_SEARCH_QUERY_CHARS, out)
     if query.WhichOneof("field") == "contextual_label":
         key = label_key_from_wire(f"{field}.contextual_label", query.contextual_label.value, "search", out)
         return SearchQuery(text, SearchField.CONTEXTUAL_LABEL, key)
@@ -478,31 +495,66 @@ def _search_from_wire(field: str, query: pb.IncidentSearchQuery, out: list[Field
     return SearchQuery(text, search_field)
 
 
-def _string_set(field: str, values: Iterable[StringValue], max_chars: int, out: list[FieldViolation]) -> frozenset[str]:
-    decoded = frozenset(value.value for value in values)
+# Past a cap only the items within it are checked further: the request is refused either way, and
+# its violations stay about as many as the caps allow.
+
+
+def _string_set(
+    field: str,
+    values: Sequence[StringValue],
+    max_chars: int,
+    out: list[FieldViolation],
+    cap: int = limits.MAX_VALUES_PER_FILTER_FIELD,
+) -> frozenset[str]:
+    limits.check_count(field, len(values), cap, "values", out)
+    decoded = frozenset(value.value for value in values[:cap])
     for value in decoded:
         limits.check_text(field, value, max_chars, out)
     return decoded
 
 
 def _label_filter(
-    field: str, labels: Mapping[str, Iterable[StringValue]], out: list[FieldViolation]
+    field: str, labels: Mapping[str, Sequence[StringValue]], out: list[FieldViolation]
 ) -> tuple[tuple[str, frozenset[str]], ...]:
     """(key, allowed values) per key; a key listed with no values places no condition."""
+    limits.check_count(field, len(labels), limits.MAX_LABEL_KEYS_PER_FILTER, "label keys", out)
     decoded = []
-    for key in sorted(labels):
+    for key in sorted(labels)[: limits.MAX_LABEL_KEYS_PER_FILTER]:
         limits.check_text(f"{field}[{key[:64]!r}] key", key, limits.MAX_LABEL_KEY_CHARS, out)
-        values = _string_set(f"{field}[{key[:64]!r}]", labels[key], limits.MAX_LABEL_VALUE_CHARS, out)
+        values = _string_set(
+            f"{field}[{key[:64]!r}]", labels[key], limits.MAX_LABEL_VALUE_CHARS, out, limits.MAX_VALUES_PER_LABEL_KEY
+        )
         if values:
             decoded.append((key, values))
     return tuple(decoded)
 
 
+def _meta_label_filter(
+    field: str, labels: Sequence[pb.MetaLabel], out: list[FieldViolation]
+) -> tuple[tuple[str, str | None], ...]:
+    """(key, value) pairs to match; a label without a value matches any value of its key."""
+    limits.check_count(field, len(labels), limits.MAX_META_LABELS_PER_FILTER, "meta labels", out)
+    pairs = tuple(
+        (label.key.value, label.value.value if label.HasField("value") else None)
+        for label in labels[: limits.MAX_META_LABELS_PER_FILTER]
+    )
+    for index, (key, value) in enumerate(pairs):
+        limits.check_text(f"{field}[{index}].key", key, limits.MAX_LABEL_KEY_CHARS, out)
+        limits.check_text(f"{field}[{index}].value", value or "", limits.MAX_LABEL_VALUE_CHARS, out)
+    return pairs
+
+
+def _check_operator(field: str, operator: int, out: list[FieldViolation]) -> None:
+    if operator not in (pb.FILTER_OPERATOR_OR_OR_UNSPECIFIED, pb.FILTER_OPERATOR_AND):
+        out.append(FieldViolation(field, f"unknown operator {operator}"))
+
+
 def _enum_set(
-    field: str, values: Iterable[int], mapping: Mapping[int, Any], out: list[FieldViolation]
+    field: str, values: Sequence[int], mapping: Mapping[int, Any], out: list[FieldViolation]
 ) -> frozenset[Any]:
+    limits.check_count(field, len(values), limits.MAX_VALUES_PER_FILTER_FIELD, "values", out)
     decoded = set()
-    for value in values:
+    for value in values[: limits.MAX_VALUES_PER_FILTER_FIELD]:
         if value not in mapping:
             out.append(FieldViolation(field, f"unknown value {value}"))
         else:
@@ -524,7 +576,6 @@ _SORT_FIELDS_FROM_WIRE = {
     pb.INCIDENTS_FIELDS_SUBSYSTEM_NAME: SortField.SUBSYSTEM_NAME,
     pb.INCIDENTS_FIELDS_DURATION: SortField.DURATION,
 }
-_MAX_ORDER_BYS = 10
 
 
 def order_from_wire(order_bys: Sequence[pb.OrderBy]) -> tuple[SortKey, ...]:
@@ -538,10 +589,9 @@ def order_from_wire(order_bys: Sequence[pb.OrderBy]) -> tuple[SortKey, ...]:
     if not order_bys:
         return DEFAULT_ORDER
     out: list[FieldViolation] = []
-    if len(order_bys) > _MAX_ORDER_BYS:
-        out.append(FieldViolation("order_bys", f"more than the limit of {_MAX_ORDER_BYS} orderings"))
+    limits.check_count("order_bys", len(order_bys), limits.MAX_ORDER_BYS, "orderings", out)
     keys: list[SortKey] = []
-    for index, order_by in enumerate(order_bys[:_MAX_ORDER_BYS]):
+    for index, order_by in enumerate(order_bys[: limits.MAX_ORDER_BYS]):
         field = f"order_bys[{index}]"
         if order_by.direction not in DIRECTIONS:
             out.append(FieldViolation(f"{field}.direction", f"unknown direction {order_by.direction}"))
@@ -582,6 +632,8 @@ def page_size_from_wire(pagination: pb.PaginationRequest) -> int:
 def incident_changes_from_wire(request: api.UpdateIncidentRequest, out: list[FieldViolation]) -> IncidentChanges:
     """The fields named by update_mask, with their new values (labels replace the whole map/list)."""
     paths = list(request.update_mask.paths)
+    if not limits.check_count("update_mask.paths", len(paths), limits.MAX_UPDATE_MASK_PATHS, "paths", out):
+        return {}
     if not paths:
         out.append(FieldViolation("update_mask", f"name at least one of {', '.join(UPDATABLE_FIELDS)}"))
     changes: IncidentChanges = {}
@@ -614,10 +666,9 @@ def incident_changes_from_wire(request: api.UpdateIncidentRequest, out: list[Fie
 def group_keys_from_wire(group_bys: Sequence[pb.GroupBy]) -> tuple[SortKey, ...]:
     """ListIncidentAggregations group-bys: up to 3 incident fields or contextual labels."""
     out: list[FieldViolation] = []
-    if len(group_bys) > MAX_GROUP_BYS:
-        out.append(FieldViolation("group_bys", f"more than the limit of {MAX_GROUP_BYS} group_bys"))
+    limits.check_count("group_bys", len(group_bys), limits.MAX_GROUP_BYS, "group_bys", out)
     keys: list[SortKey] = []
-    for index, group_by in enumerate(group_bys[:MAX_GROUP_BYS]):
+    for index, group_by in enumerate(group_bys[: limits.MAX_GROUP_BYS]):
         field = f"group_bys[{index}]"
         if group_by.order_by_direction not in DIRECTIONS:
             out.append(
@@ -750,23 +801,34 @@ def filter_values_to_wire(values: FilterValues, meta_labels_op: pb.FilterOperato
     )
 
 
-def event_filter_from_wire(f: pb.IncidentEventQueryFilter) -> EventFilter:
+def event_filter_from_wire(f: pb.IncidentEventQueryFilter, prefix: str = "filter") -> EventFilter:
     """The event filter as an incident filter over each event's snapshot, plus its time window."""
-    as_incident_filter = pb.IncidentQueryFilter(
-        status=f.status,
-        severity=f.severity,
-        contextual_labels=f.contextual_labels,
-        display_labels=f.display_labels,
-        meta_labels=f.labels.meta_labels,
-        meta_labels_op=f.labels.operator,
-    )
-    if f.HasField("is_muted"):
-        as_incident_filter.is_muted.CopyFrom(f.is_muted)
-    if f.HasField("name") and f.name.value:
-        as_incident_filter.search_query.query.CopyFrom(f.name)
-    incident_filter = incident_filter_from_wire(as_incident_filter)
     out: list[FieldViolation] = []
-    timestamp_from, timestamp_to = _time_range("filter.timestamp", f, "timestamp", out)
+    search = None
+    if f.HasField("name") and f.name.value:
+        # A case-insensitive substring of the incident name, as search_query on incidents.
+        limits.check_text(f"{prefix}.name", f.name.value, limits.MAX_SEARCH_QUERY_CHARS, out)
+        search = SearchQuery(f.name.value, SearchField.NAME)
+    _check_operator(f"{prefix}.labels.operator", f.labels.operator, out)
+    incident_filter = IncidentFilter(
+        statuses=_enum_set(f"{prefix}.status", f.status, STATUS_FROM_WIRE, out),
+        severities=_enum_set(f"{prefix}.severity", f.severity, SEVERITY_FROM_WIRE, out),
+        contextual_labels=_label_filter(
+            f"{prefix}.contextual_labels",
+            {key: values.contextual_label_values for key, values in f.contextual_labels.items()},
+            out,
+        ),
+        display_labels=_label_filter(
+            f"{prefix}.display_labels",
+            {key: values.display_label_values for key, values in f.display_labels.items()},
+            out,
+        ),
+        meta_labels=_meta_label_filter(f"{prefix}.labels.meta_labels", f.labels.meta_labels, out),
+        meta_labels_all=f.labels.operator == pb.FILTER_OPERATOR_AND,
+        is_muted=f.is_muted.value if f.HasField("is_muted") else None,
+        search=search,
+    )
+    timestamp_from, timestamp_to = _time_range(f"{prefix}.timestamp", f, "timestamp", out)
     check_violations(out)
     return EventFilter(incident_filter, timestamp_from, timestamp_to)
 
@@ -809,3 +871,123 @@ def event_extended_to_wire(event: IncidentEvent) -> pb.IncidentEventExtended:
     if event.cx_event_key:
         message.cx_event_key.value = event.cx_event_key
     return message
+
+
+# ---- notes, timeline, statistics (incident_insights.proto) ---------------------------------------
+
+
+def note_to_wire(note: Note) -> ins.Note:
+    return ins.Note(
+        id=note.id,
+        incident_id=note.incident_id,
+        body=note.body,
+        author=note.author,
+        created_at=timestamp_to_wire(note.created_at),
+        updated_at=timestamp_to_wire(note.updated_at),
+        updated_by=note.updated_by,
+    )
+
+
+def _timeline_value(field: str, value: str) -> str:
+    """Status and severity values as the wire enum's value names, like every other answer shows them."""
+    if not value:
+        return value
+    if field == "status":
+        return str(pb.IncidentStatus.Name(STATUS_TO_WIRE[IncidentStatus(value)]))
+    if field == "severity":
+        return str(pb.IncidentSeverity.Name(SEVERITY_TO_WIRE[Severity[value]]))
+    return value
+
+
+# The wire enum names each domain action with the prefix (and the same numbers).
+TIMELINE_ACTION_TO_WIRE: dict[TimelineAction, ins.TimelineAction] = {
+    action: getattr(ins, f"TIMELINE_ACTION_{action.name}") for action in TimelineAction
+}
+
+
+def timeline_entry_to_wire(entry: TimelineEntry) -> ins.TimelineEntry:
+    return ins.TimelineEntry(
+        action=TIMELINE_ACTION_TO_WIRE[entry.action],
+        timestamp=timestamp_to_wire(entry.timestamp),
+        actor=entry.actor,
+        source_system=entry.source_system,
+        field=entry.field,
+        old_value=_timeline_value(entry.field, entry.old_value),
+        new_value=_timeline_value(entry.field, entry.new_value),
+        event_id=entry.event_id,
+    )
+
+
+def statistics_query_from_wire(request: ins.GetIncidentStatisticsRequest) -> StatisticsQuery:
+    out: list[FieldViolation] = []
+    try:
+        incident_filter = incident_filter_from_wire(request.filter)
+    except InvalidArgument as error:
+        out.extend(error.violations)
+        incident_filter = IncidentFilter()
+    start = end = None
+    for field in ("from_time", "to_time"):
+        if not request.HasField(field):
+            out.append(FieldViolation(field, "is required"))
+    if request.HasField("from_time"):
+        start = timestamp_from_wire("from_time", request.from_time, out, round_up=True)
+    if request.HasField("to_time"):
+        end = timestamp_from_wire("to_time", request.to_time, out, round_up=True)
+    if start is not None and end is not None:
+        if end <= start:
+            out.append(FieldViolation("to_time", "must be after from_time"))
+        elif end - start > MAX_STATISTICS_RANGE:
+            out.append(FieldViolation("to_time", "the range may be at most 100 years long"))
+    if not 1 <= request.bucket_count <= MAX_BUCKETS:
+        out.append(FieldViolation("bucket_count", f"must be 1 to {MAX_BUCKETS}"))
+    label_key = None
+    if request.contextual_label_key:
+        label_key = label_key_from_wire("contextual_label_key", request.contextual_label_key, "group by", out) or None
+    check_violations(out)
+    assert start is not None and end is not None
+    return StatisticsQuery(incident_filter, start, end, request.bucket_count, label_key)
+
+
+def _duration_to_wire(micros: int) -> duration_pb2.Duration:
+    return duration_pb2.Duration(seconds=micros // 1_000_000, nanos=(micros % 1_000_000) * 1000)
+
+
+def _duration_stats_to_wire(stats: DurationStats) -> ins.DurationStatistics:
+    message = ins.DurationStatistics(count=stats.count)
+    if stats.mean is not None and stats.median is not None and stats.p90 is not None:
+        message.mean.CopyFrom(_duration_to_wire(stats.mean))
+        message.median.CopyFrom(_duration_to_wire(stats.median))
+        message.p90.CopyFrom(_duration_to_wire(stats.p90))
+    return message
+
+
+def statistics_to_wire(stats: IncidentStatistics) -> ins.GetIncidentStatisticsResponse:
+    response = ins.GetIncidentStatisticsResponse(
+        mtta=_duration_stats_to_wire(stats.overall.mtta), mttr=_duration_stats_to_wire(stats.overall.mttr)
+    )
+    for bucket in stats.buckets:
+        out = response.buckets.add(start_time=timestamp_to_wire(bucket.start), end_time=timestamp_to_wire(bucket.end))
+        for severity, counts in bucket.by_severity.items():
+            out.opened += counts.opened
+            out.resolved += counts.resolved
+            out.closed += counts.closed
+            out.by_severity.add(
+                severity=SEVERITY_TO_WIRE[severity],
+                opened=counts.opened,
+                resolved=counts.resolved,
+                closed=counts.closed,
+            )
+    for severity, times in stats.by_severity.items():
+        response.by_severity.add(
+            severity=SEVERITY_TO_WIRE[severity],
+            mtta=_duration_stats_to_wire(times.mtta),
+            mttr=_duration_stats_to_wire(times.mttr),
+        )
+    for labelled in stats.by_label_value:
+        response.by_label_value.add(
+            value=labelled.value,
+            incident_count=labelled.incident_count,
+            mtta=_duration_stats_to_wire(labelled.times.mtta),
+            mttr=_duration_stats_to_wire(labelled.times.mttr),
+        )
+    return response

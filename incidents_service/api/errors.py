@@ -18,7 +18,7 @@ from incidents_service.domain.errors import (
     InvalidArgument,
     NotFound,
     PermissionDenied,
-    ResourceExhausted,
+    ResponseTooLarge,
     StatementTimeLimit,
     StorageUnavailable,
     Unauthenticated,
@@ -117,10 +117,11 @@ def _code_and_details(error: DomainError) -> tuple[int, list[Message]]:
             metadata={"limit_seconds": f"{error.limit_seconds:g}"} if error.limit_seconds is not None else {},
         )
         return code_pb2.RESOURCE_EXHAUSTED, [info]
-    if isinstance(error, ResourceExhausted):
-        return code_pb2.RESOURCE_EXHAUSTED, [
-            error_details_pb2.ErrorInfo(reason="RESPONSE_TOO_LARGE", domain=ERROR_DOMAIN)
-        ]
+    if isinstance(error, ResponseTooLarge):
+        info = error_details_pb2.ErrorInfo(
+            reason="RESPONSE_TOO_LARGE", domain=ERROR_DOMAIN, metadata={"limit_bytes": str(error.limit_bytes)}
+        )
+        return code_pb2.RESOURCE_EXHAUSTED, [info]
     if isinstance(error, CallEnded):
         return code_pb2.DEADLINE_EXCEEDED, []
     if isinstance(error, StorageUnavailable):

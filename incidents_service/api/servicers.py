@@ -6,7 +6,7 @@ errors raised below become gRPC statuses there. Every rpc of the three services 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -14,15 +14,16 @@ import grpc
 from com.coralogixapis.incidents.v1 import incident_pb2 as pb
 from com.coralogixapis.incidents.v1 import incidents_service_pb2 as svc
 from com.coralogixapis.incidents.v1 import incidents_service_pb2_grpc as svc_grpc
+from google.protobuf.message import Message
 from google.protobuf.wrappers_pb2 import BoolValue, StringValue, UInt32Value, UInt64Value
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
 from incidents_service_api.v1 import incidents_service_api_pb2_grpc as api_grpc
 
-from incidents_service.api import convert
+from incidents_service.api import convert, response_size
 from incidents_service.api.page_tokens import PageTokenCodec, ResumePoint, request_fingerprint
 from incidents_service.auth import current_caller
 from incidents_service.domain import limits
-from incidents_service.domain.errors import FieldViolation, InvalidArgument
+from incidents_service.domain.errors import FieldViolation, InvalidArgument, ResponseTooLarge
 from incidents_service.domain.model import Incident
 from incidents_service.domain.queries import Page, PageRequest
 from incidents_service.operations import IncidentDraft, IncidentOperations
@@ -37,6 +38,47 @@ def _batch_ids(values: Iterable[StringValue | str], field: str = "incident_ids")
 
 def _incidents_out(incidents: list[Incident], now: datetime) -> list[pb.Incident]:
     return [convert.incident_to_wire(incident, now) for incident in incidents]
+
+
+def page_field_numbers(response_type: type[Message], items: str) -> tuple[int, int]:
+    """Field numbers of a page response's repeated items and of its pagination."""
+    fields = response_type.DESCRIPTOR.fields_by_name
+    return fields[items].number, fields["pagination"].number
+
+
+_INCIDENTS_PAGE = page_field_numbers(svc.ListIncidentsResponse, "incidents")
+_GROUPS_PAGE = page_field_numbers(svc.ListIncidentAggregationsResponse, "incident_aggs")
+_EVENTS_PAGE = page_field_numbers(svc.ListIncidentEventsResponse, "items")
+_BATCH_GET_INCIDENTS = svc.BatchGetIncidentResponse.DESCRIPTOR.fields_by_name["incidents"].number
+_LIMIT_MIB = limits.CLIENT_MAX_MESSAGE_BYTES // (1024 * 1024)
+
+
+def page_request(
+    page_tokens: PageTokenCodec, now: datetime, pagination: pb.PaginationRequest, fingerprint: str
+) -> PageRequest:
+    """The page asked for: size, and the keyset position and as-of time its token carries."""
+    size = convert.page_size_from_wire(pagination)
+    if not pagination.page_token.value:
+        return PageRequest(size=size, as_of=now)
+    resume = page_tokens.decode(pagination.page_token.value, fingerprint)
+    return PageRequest(size=size, after=resume.after, as_of=resume.as_of, known_total=resume.total)
+
+
+def pagination_for(
+    page_tokens: PageTokenCodec, page: Page[Any], fingerprint: str, asked: PageRequest
+) -> Callable[[int], pb.PaginationResponse]:
+    """The pagination of the page answered with its first `count` items (SPEC 11 may cut it short)."""
+
+    def pagination(count: int) -> pb.PaginationResponse:
+        after = page.position_after(count)
+        token = ""
+        if after is not None and asked.as_of is not None:
+            token = page_tokens.encode(fingerprint, ResumePoint(after, asked.as_of, page.total_size))
+        return pb.PaginationResponse(
+            total_size=UInt32Value(value=page.total_size), next_page_token=StringValue(value=token)
+        )
+
+    return pagination
 
 
 class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
@@ -60,13 +102,22 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
         ids = _batch_ids(request.ids, field="ids")
         found, missing = self._operations.batch_get_incidents(current_caller().team_id, ids)
         now = self._operations.now()
-        return svc.BatchGetIncidentResponse(
-            incidents={
-                incident_id: convert.incident_to_wire(view.incident, now, view.events)
-                for incident_id, view in found.items()
-            },
-            not_found_ids=[StringValue(value=incident_id) for incident_id in missing],
+        response = svc.BatchGetIncidentResponse(
+            not_found_ids=[StringValue(value=incident_id) for incident_id in missing]
         )
+        used = response.ByteSize()
+        for incident_id, view in found.items():
+            incident = convert.incident_to_wire(view.incident, now, view.events)
+            used += response_size.map_entry_bytes(incident_id, incident, _BATCH_GET_INCIDENTS)
+            if used > limits.MAX_RESPONSE_BYTES:
+                # Measured as it is built: the answer stops growing here.
+                raise ResponseTooLarge(
+                    f"the {len(found)} incidents found encode to more than the {_LIMIT_MIB} MiB limit of one "
+                    "response; ask for fewer ids per call",
+                    limits.MAX_RESPONSE_BYTES,
+                )
+            response.incidents[incident_id].CopyFrom(incident)
+        return response
 
     def ListIncidents(
         self, request: svc.ListIncidentsRequest, context: grpc.ServicerContext
@@ -85,26 +136,22 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
         page_request = self._page_request(request.pagination, fingerprint)
         page = self._operations.list_incidents(caller.team_id, incident_filter, order, page_request)
         now = self._operations.now()
-        return svc.ListIncidentsResponse(
-            incidents=_incidents_out(page.items, now),
-            pagination=pb.PaginationResponse(
-                total_size=UInt32Value(value=page.total_size),
-                next_page_token=StringValue(value=self._next_token(page, fingerprint, page_request)),
-            ),
+        incidents, pagination = response_size.fit_page(
+            page.items,
+            lambda incident: convert.incident_to_wire(incident, now),
+            _INCIDENTS_PAGE[0],
+            self._pagination_for(page, fingerprint, page_request),
+            _INCIDENTS_PAGE[1],
         )
+        return svc.ListIncidentsResponse(incidents=incidents, pagination=pagination)
 
     def _page_request(self, pagination: pb.PaginationRequest, fingerprint: str) -> PageRequest:
-        """The page asked for: size, and the keyset position and as-of time its token carries."""
-        size = convert.page_size_from_wire(pagination)
-        if not pagination.page_token.value:
-            return PageRequest(size=size, as_of=self._operations.now())
-        resume = self._page_tokens.decode(pagination.page_token.value, fingerprint)
-        return PageRequest(size=size, after=resume.after, as_of=resume.as_of, known_total=resume.total)
+        return page_request(self._page_tokens, self._operations.now(), pagination, fingerprint)
 
-    def _next_token(self, page: Page[Any], fingerprint: str, page_request: PageRequest) -> str:
-        if page.next_after is None or page_request.as_of is None:
-            return ""
-        return self._page_tokens.encode(fingerprint, ResumePoint(page.next_after, page_request.as_of, page.total_size))
+    def _pagination_for(
+        self, page: Page[Any], fingerprint: str, page_request: PageRequest
+    ) -> Callable[[int], pb.PaginationResponse]:
+        return pagination_for(self._page_tokens, page, fingerprint, page_request)
 
     def ListIncidentAggregations(
         self, request: svc.ListIncidentAggregationsRequest, context: grpc.ServicerContext
@@ -122,13 +169,14 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
         )
         page_request = self._page_request(request.pagination, fingerprint)
         page = self._operations.aggregate_incidents(caller.team_id, incident_filter, group_keys, page_request)
-        return svc.ListIncidentAggregationsResponse(
-            incident_aggs=[convert.incident_group_to_wire(group, group_keys) for group in page.items],
-            pagination=pb.PaginationResponse(
-                total_size=UInt32Value(value=page.total_size),
-                next_page_token=StringValue(value=self._next_token(page, fingerprint, page_request)),
-            ),
+        groups, pagination = response_size.fit_page(
+            page.items,
+            lambda group: convert.incident_group_to_wire(group, group_keys),
+            _GROUPS_PAGE[0],
+            self._pagination_for(page, fingerprint, page_request),
+            _GROUPS_PAGE[1],
         )
+        return svc.ListIncidentAggregationsResponse(incident_aggs=groups, pagination=pagination)
 
     def GetFilterValues(
         self, request: svc.GetFilterValuesRequest, context: grpc.ServicerContext
@@ -158,13 +206,14 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
         )
         page_request = self._page_request(request.pagination, fingerprint)
         page = self._operations.list_events(caller.team_id, event_filter, descending, page_request)
-        return svc.ListIncidentEventsResponse(
-            items=[convert.event_extended_to_wire(event) for event in page.items],
-            pagination=pb.PaginationResponse(
-                total_size=UInt32Value(value=page.total_size),
-                next_page_token=StringValue(value=self._next_token(page, fingerprint, page_request)),
-            ),
+        items, pagination = response_size.fit_page(
+            page.items,
+            convert.event_extended_to_wire,
+            _EVENTS_PAGE[0],
+            self._pagination_for(page, fingerprint, page_request),
+            _EVENTS_PAGE[1],
         )
+        return svc.ListIncidentEventsResponse(items=items, pagination=pagination)
 
     def ListIncidentEventsTotalCount(
         self, request: svc.ListIncidentEventsTotalCountRequest, context: grpc.ServicerContext
@@ -191,7 +240,15 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
         incident_id = convert.required_id("incident_id", request.incident_id, request.HasField("incident_id"), out)
         convert.check_violations(out)
         events = self._operations.incident_events(current_caller().team_id, incident_id)
-        return svc.GetIncidentEventsResponse(incident_events=convert.events_to_wire(events))
+        response = svc.GetIncidentEventsResponse(incident_events=convert.events_to_wire(events))
+        # Not paged on the wire: an incident whose whole history passes one response is refused.
+        if response.ByteSize() > limits.MAX_RESPONSE_BYTES:
+            raise ResponseTooLarge(
+                f"the events of incident {incident_id[:128]} encode to more than the {_LIMIT_MIB} MiB limit of "
+                "one response; GetIncident answers its newest 100 events",
+                limits.MAX_RESPONSE_BYTES,
+            )
+        return response
 
     # ---- lifecycle (SPEC section 4): atomic batches; answers list incidents after the change ----
 

@@ -74,6 +74,14 @@ class Unauthenticated(DomainError):
     pass
 
 
+class ResponseTooLarge(DomainError):
+    """The answer would pass what one response may carry (SPEC 11): the caller must ask for less."""
+
+    def __init__(self, message: str, limit_bytes: int) -> None:
+        self.limit_bytes = limit_bytes
+        super().__init__(message)
+
+
 class StorageUnavailable(DomainError):
     """The database cannot be reached right now; the client may retry."""
 
@@ -96,10 +104,6 @@ class StatementTimeLimit(CallEnded):
             + (f" of {limit_seconds:g} s per call" if limit_seconds is not None else "")
             + "; narrow the filter or ask for a smaller page. Nothing was changed",
         )
-
-
-class ResourceExhausted(DomainError):
-    """The request asks for more than the server answers in one call (a limit, not a failure)."""
 
 
 class ConcurrentConflict(Exception):

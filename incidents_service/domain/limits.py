@@ -1,4 +1,8 @@
-"""Limits of SPEC section 7 and the checks that enforce them (collecting every violation, not the first)."""
+"""Limits of SPEC sections 7 and 11 and the checks that enforce them (collecting every violation, not the first).
+
+Every repeated field of every request has a cap, checked before anything runs: a request's shape
+(and so the size of the statement it becomes) is bounded by these numbers, not by the caller.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,30 @@ MIN_SNOOZE_MINUTES = 1
 MAX_SNOOZE_MINUTES = 10080
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
+
+# ---- query shapes (SPEC 11) ----
+# Values of one repeated filter field (assignee, status, state, severity, application_name, ...).
+MAX_VALUES_PER_FILTER_FIELD = 100
+# Keys of one label filter (contextual_labels / display_labels of a filter), and values per key.
+MAX_LABEL_KEYS_PER_FILTER = 32
+MAX_VALUES_PER_LABEL_KEY = 100
+MAX_META_LABELS_PER_FILTER = 100
+MAX_ORDER_BYS = 10
+MAX_GROUP_BYS = 3
+MAX_SEARCH_QUERY_CHARS = 4096
+# UpdateIncident's update_mask: each of the six updatable fields at most once is all a caller needs.
+MAX_UPDATE_MASK_PATHS = 6
+
+# ---- response size (SPEC 11) ----
+# gRPC clients refuse messages over 4 MiB by default. A page stops adding items before the whole
+# response (items, pagination and its page token) passes this, which leaves 64 KiB of the 4 MiB
+# for the gRPC frame and anything a proxy adds; a BatchGetIncident answer past it is refused.
+CLIENT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+RESPONSE_MARGIN_BYTES = 64 * 1024
+MAX_RESPONSE_BYTES = CLIENT_MAX_MESSAGE_BYTES - RESPONSE_MARGIN_BYTES
+# GetIncidentEvents answers at most this many events (and at most MAX_RESPONSE_BYTES of them): it
+# reads one more to know, so its memory is bounded whatever an incident's history holds.
+MAX_EVENTS_PER_INCIDENT_RESPONSE = 10_000
 
 
 def check_text(field: str, value: str, max_chars: int, out: list[FieldViolation]) -> None:
@@ -61,3 +89,24 @@ def check_id_count(field: str, count: int, out: list[FieldViolation]) -> None:
         out.append(FieldViolation(field, "at least one id is required"))
     elif count > MAX_IDS_PER_CALL:
         out.append(FieldViolation(field, f"more than the limit of {MAX_IDS_PER_CALL} ids per call"))
+
+
+def check_count(field: str, count: int, limit: int, what: str, out: list[FieldViolation]) -> bool:
+    """False (and a violation naming the cap) when a repeated field holds more than `limit` items."""
+    if count > limit:
+        out.append(FieldViolation(field, f"more than the limit of {limit} {what}"))
+        return False
+    return True
+
+
+MAX_NOTE_BODY_BYTES = 64 * 1024
+
+
+def check_note_body(field: str, body: str, out: list[FieldViolation]) -> None:
+    """A note's body: 1 byte to 64 KiB of UTF-8, no NUL."""
+    if not body:
+        out.append(FieldViolation(field, "is required (at least 1 byte)"))
+    elif len(body.encode("utf-8", "surrogatepass")) > MAX_NOTE_BODY_BYTES:
+        out.append(FieldViolation(field, f"longer than the limit of {MAX_NOTE_BODY_BYTES} bytes (64 KiB)"))
+    if "\x00" in body:
+        out.append(FieldViolation(field, "contains a NUL character"))

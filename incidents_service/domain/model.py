@@ -188,6 +188,10 @@ class Incident:
     last_state_update_key: str | None = None
     alert_muted: bool = False
     snoozed_until: datetime | None = None
+    # Response times (statistics): the first acknowledge, and when the status last became RESOLVED
+    # (None while it is not RESOLVED). Both follow from the event log; kept here so queries need no log.
+    acknowledged_at: datetime | None = None
+    resolved_at: datetime | None = None
     # Events recorded by this unit of work and not yet stored; the repository drains them.
     new_events: list[IncidentEvent] = field(default_factory=list, repr=False, compare=False)
 
@@ -323,14 +327,18 @@ class Incident:
             return AlertOutcome.UPDATED
 
         outcome = AlertOutcome.UPDATED
+        changes: dict[str, dict[str, Any]] = {}
         if alert.state is IncidentState.TRIGGERED:
             if self.status is IncidentStatus.RESOLVED:
                 outcome = AlertOutcome.REOPENED
                 self.status = IncidentStatus.TRIGGERED
+                self.resolved_at = None
             self.state = IncidentState.TRIGGERED
             if alert.name:
                 self.name = alert.name
-            if alert.description:
+            if alert.description and alert.description != self.description:
+                # Snapshots do not keep the description: the log entry keeps its old and new value.
+                changes["description"] = {"old": self.description, "new": alert.description}
                 self.description = alert.description
             if alert.severity is not None:
                 self.severity = alert.severity
@@ -344,19 +352,26 @@ class Incident:
             _set_name_labels(self)
         else:
             self.state = IncidentState.RESOLVED
-            self.status = IncidentStatus.RESOLVED
+            self._mark_resolved(alert.timestamp)
         self.alert_muted = alert.is_muted
         self.last_state_update_time = alert.timestamp
         self.last_state_update_key = alert.cx_event_key
-        self._record_alert(alert)
+        self._record_alert(alert, changes)
         return outcome
 
-    def _record_alert(self, alert: AlertEvent) -> None:
+    def _record_alert(self, alert: AlertEvent, changes: dict[str, dict[str, Any]] | None = None) -> None:
+        payload: dict[str, Any] = {
+            "state_type": alert.state.value,
+            "cx_event_key": alert.cx_event_key,
+            "is_muted": alert.is_muted,
+        }
+        if changes:
+            payload["changes"] = changes
         self._record(
             EventType.UPSERT_STATE,
             alert.timestamp,
             Originator.system(alert.source_system),
-            {"state_type": alert.state.value, "cx_event_key": alert.cx_event_key, "is_muted": alert.is_muted},
+            payload,
             cx_event_key=alert.cx_event_key,
             alert=alert.alert_details(),
         )
@@ -380,10 +395,18 @@ class Incident:
         """How FAILED_PRECONDITION names the incident's state."""
         return "CLOSED" if not self.is_open else self.status.value
 
+    def _mark_resolved(self, at: datetime) -> None:
+        """Status RESOLVED; resolved_at keeps the moment it became so (MTTR counts from created_at)."""
+        if self.status is not IncidentStatus.RESOLVED:
+            self.resolved_at = max(at, self.created_at)
+        self.status = IncidentStatus.RESOLVED
+
     def acknowledge(self, actor: str, now: datetime) -> bool:
         if self.status is IncidentStatus.ACKNOWLEDGED:
             return False
         self.status = IncidentStatus.ACKNOWLEDGED
+        if self.acknowledged_at is None:
+            self.acknowledged_at = max(now, self.created_at)
         self._record(EventType.ACKNOWLEDGE, now, Originator.user(actor), {"acknowledged_by": actor})
         return True
 
@@ -391,7 +414,7 @@ class Incident:
         if not self.is_open or self.status is IncidentStatus.RESOLVED:
             return False
         self.state = IncidentState.RESOLVED
-        self.status = IncidentStatus.RESOLVED
+        self._mark_resolved(now)
         self._record(
             EventType.UPSERT_STATE,
             now,
@@ -405,7 +428,7 @@ class Incident:
             return False
         self.closed_at = max(now, self.created_at)
         self.state = IncidentState.RESOLVED
-        self.status = IncidentStatus.RESOLVED
+        self._mark_resolved(self.closed_at)
         self._record(EventType.CLOSE, now, Originator.user(actor), {"closed_by": actor})
         return True
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from incidents_service.domain import limits
 from incidents_service.domain.model import IncidentState, IncidentStatus, Severity
 
 T = TypeVar("T")
@@ -103,6 +104,14 @@ class Page(Generic[T]):
     total_size: int
     # Keyset position of the last item when more items follow; None on the last page.
     next_after: tuple[Any, ...] | None = field(default=None)
+    # Keyset position of each item, so a page cut short (by its encoded size) resumes after its last item.
+    positions: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def position_after(self, count: int) -> tuple[Any, ...] | None:
+        """Where the next page starts when only the first `count` items are answered."""
+        if count >= len(self.items):
+            return self.next_after
+        return self.positions[count - 1]
 
 
 # Fields an aggregation can group by (times and duration are continuous: group by a label instead).
@@ -118,7 +127,7 @@ GROUPABLE_FIELDS = frozenset(
         SortField.CONTEXTUAL_LABEL,
     }
 )
-MAX_GROUP_BYS = 3
+MAX_GROUP_BYS = limits.MAX_GROUP_BYS
 INCIDENT_IDS_PER_GROUP = 100
 VALUES_PER_KEY = 100
 

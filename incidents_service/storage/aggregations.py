@@ -82,13 +82,12 @@ def aggregate(
             last_closed_at=row.last_closed_at,
             last_state_update_time=row.last_state_update_time,
         )
-    next_after = None
-    if len(rows) > page.size:
-        last = rows[page.size - 1]
-        next_after = tuple(last[len(group_keys) + i] for i in range(len(group_keys)))
+    width = len(group_keys)
+    positions = [tuple(row[width + i] for i in range(width)) for row in rows[: page.size]]
+    next_after = positions[-1] if len(rows) > page.size else None
     if found:
         _fill_breakdowns(connection, query, matching, g, found)
-    return Page(items=list(found.values()), total_size=total, next_after=next_after)
+    return Page(items=list(found.values()), total_size=total, next_after=next_after, positions=positions)
 
 
 def _fill_breakdowns(

@@ -11,6 +11,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
 
+from incidents_service.storage.python_turns import TurnTakingConnection, TurnTakingCursor, TurnTakingSQLiteConnection
+
 # Give up on an unreachable database quickly so calls answer UNAVAILABLE within their deadline.
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 3
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -72,21 +74,42 @@ def create_read_engine(engine: Engine) -> Engine:
         pool_size,
         isolation_level="AUTOCOMMIT",
         pool_reset_on_return=None,
+        skip_autocommit_rollback=True,  # the unit of work's rollback on leaving: nothing to roll back
     )
 
 
+def _json_text(value: Any) -> str:
+    """JSON column values encoded with orjson (every write stores a few; json.dumps is several times slower).
+    Text, not bytes: SQLite would store bytes as a BLOB, which its JSON functions refuse."""
+    return orjson.dumps(value).decode()
+
+
 def _postgres_engine(url: str, pool_size: int, **options: Any) -> Engine:
-    return create_engine(
+    engine = create_engine(
         url,
         json_deserializer=orjson.loads,  # label maps, payloads, alerts: JSON read on every call, decoded fast
+        json_serializer=_json_text,
         pool_size=pool_size,
         max_overflow=pool_size,
         # No ping per checkout (a round trip on every call): a connection found dead fails that one
         # call UNAVAILABLE and invalidates the pool, so the next calls reconnect.
         pool_timeout=POSTGRES_CONNECT_TIMEOUT_SECONDS,
-        connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS},
+        # Sessions in UTC: psycopg then returns timestamps already in datetime.UTC, so no column needs
+        # converting them per row (tables.UTCDateTime relies on this).
+        # Options given in the URL (the statement_timeout backstop of `serve`) are kept beside it.
+        connect_args={
+            "connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS,
+            "options": " ".join(filter(None, [str(make_url(url).query.get("options", "")), "-c TimeZone=UTC"])),
+        },
         **options,
     )
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(_dialect: Any, _record: ConnectionPoolEntry, cargs: Any, cparams: dict[str, Any]) -> Any:
+        # Connections whose waits give the storage thread's turn up (python_turns.py).
+        return TurnTakingConnection.connect(*cargs, cursor_factory=TurnTakingCursor, **cparams)
+
+    return engine
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -96,7 +119,12 @@ def _sqlite_engine(url: str) -> Engine:
     engine = create_engine(
         url,
         json_deserializer=orjson.loads,  # label maps, payloads, alerts: JSON read on every call, decoded fast
-        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+        json_serializer=_json_text,
+        connect_args={
+            "check_same_thread": False,
+            "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+            "factory": TurnTakingSQLiteConnection,  # waits give the storage thread's turn up (python_turns.py)
+        },
     )
 
     @event.listens_for(engine, "connect")

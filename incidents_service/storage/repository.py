@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, bindparam, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, or_, select, tuple_
 from sqlalchemy.sql import ColumnElement
 
 from incidents_service.domain.model import (
@@ -32,9 +32,12 @@ from incidents_service.domain.queries import (
     PageRequest,
     SortKey,
 )
-from incidents_service.storage import aggregations
+from incidents_service.domain.statistics import IncidentStatistics, StatisticsQuery
+from incidents_service.domain.timeline import LoggedEvent, assignee_left_by
+from incidents_service.storage import aggregations, statistics
+from incidents_service.storage.driver_sql import DriverStatements, incident_from_row
 from incidents_service.storage.incident_query import EVENT_SNAPSHOTS, IncidentQuery
-from incidents_service.storage.tables import incident_events, incidents
+from incidents_service.storage.tables import incident_events, incident_notes, incidents
 
 # Parameters per statement stay well under SQLite's and psycopg's limits.
 _IN_CHUNK = 500
@@ -45,30 +48,10 @@ def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
         yield values[start : start + _IN_CHUNK]
 
 
-# The statements of the hot paths (one incident, a batch, an incident's newest events), built once:
-# building a select and computing its cache key costs more than running it on an indexed row.
-_INCIDENT_BY_ID = select(incidents).where(
-    incidents.c.team_id == bindparam("team_id"), incidents.c.id == bindparam("incident_id")
-)
-_INCIDENTS_BY_IDS = (
-    select(incidents)
-    .where(incidents.c.team_id == bindparam("team_id"), incidents.c.id.in_(bindparam("incident_ids", expanding=True)))
-    # A fixed lock order keeps two batches over the same incidents from deadlocking.
-    .order_by(incidents.c.id)
-)
-_LOCKED = {
-    _INCIDENT_BY_ID: _INCIDENT_BY_ID.with_for_update(),
-    _INCIDENTS_BY_IDS: _INCIDENTS_BY_IDS.with_for_update(),
-}
+# Statements run through SQLAlchemy on hot paths (new incidents, an incident's newest events), built
+# once: building a statement and computing its cache key costs more than running it on an indexed row.
+# Reads by id, the incident update and the event insert run on the driver's cursor (driver_sql.py).
 _INSERT_INCIDENTS = insert(incidents)
-_INSERT_EVENTS = insert(incident_events)
-# Every stored column but the keys, bound by name from _incident_values (the key is bound as
-# "incident_id": a bind parameter may not share a column's name in an UPDATE's WHERE).
-_UPDATE_INCIDENT = (
-    update(incidents)
-    .where(incidents.c.id == bindparam("incident_id"), incidents.c.team_id == bindparam("incident_team_id"))
-    .values({column.name: bindparam(column.name) for column in incidents.c if column.name not in ("id", "team_id")})
-)
 
 # An incident shown with its newest events needs what the wire shows of them, not the incident
 # snapshot and alert each event also keeps (for event queries): five JSON columns fewer per row.
@@ -92,24 +75,6 @@ _NEWEST_EVENTS = (
     .order_by(incident_events.c.seq.desc())
     .limit(bindparam("newest"))
 )
-_RANKED_EVENTS = (
-    select(
-        *_EVENT_LOG_COLUMNS,
-        func.row_number()
-        .over(partition_by=incident_events.c.incident_id, order_by=incident_events.c.seq.desc())
-        .label("position"),
-    )
-    .where(
-        incident_events.c.team_id == bindparam("team_id"),
-        incident_events.c.incident_id.in_(bindparam("incident_ids", expanding=True)),
-    )
-    .subquery()
-)
-_NEWEST_EVENTS_OF_MANY = (
-    select(_RANKED_EVENTS)
-    .where(_RANKED_EVENTS.c.position <= bindparam("newest"))
-    .order_by(_RANKED_EVENTS.c.incident_id, _RANKED_EVENTS.c.seq)
-)
 
 
 class IncidentRepository:
@@ -119,24 +84,26 @@ class IncidentRepository:
         # Writers lock the rows they read (SELECT ... FOR UPDATE on PostgreSQL) so concurrent
         # transitions on one incident serialize; SQLite's single writer lock already does that.
         self._lock_rows = lock_rows and connection.dialect.name == "postgresql"
+        self._driver = DriverStatements(connection, team_id, self._lock_rows)
 
     # ---- incidents -----------------------------------------------------------------------------
 
-    def _statement(self, statement: Select[Any]) -> Select[Any]:
-        return _LOCKED[statement] if self._lock_rows else statement
-
     def get(self, incident_id: str) -> Incident | None:
-        parameters = {"team_id": self._team_id, "incident_id": incident_id}
-        row = self._connection.execute(self._statement(_INCIDENT_BY_ID), parameters).first()
-        return _incident_from_row(row) if row is not None else None
+        return self._driver.get(incident_id)
 
     def get_many(self, incident_ids: Sequence[str]) -> dict[str, Incident]:
-        found: dict[str, Incident] = {}
-        statement = self._statement(_INCIDENTS_BY_IDS)
-        for chunk in _chunks(list(dict.fromkeys(incident_ids))):
-            for row in self._connection.execute(statement, {"team_id": self._team_id, "incident_ids": chunk}):
-                found[row.id] = _incident_from_row(row)
-        return found
+        """The incidents found among these ids (each once), locked in id order when writing."""
+        return self._driver.get_many(incident_ids)
+
+    def get_with_events(self, incident_id: str, newest: int) -> tuple[Incident, list[IncidentEvent]] | None:
+        """The incident and its newest `newest` events (oldest first, without snapshots), in one statement."""
+        return self._driver.get_with_events(incident_id, newest)
+
+    def get_many_with_events(
+        self, incident_ids: Sequence[str], newest: int
+    ) -> dict[str, tuple[Incident, list[IncidentEvent]]]:
+        """get_with_events for many ids in one statement; ids not found are absent."""
+        return self._driver.get_many_with_events(incident_ids, newest)
 
     def open_by_correlation_keys(self, correlation_keys: Sequence[str]) -> dict[str, Incident]:
         """The open incident of each key that has one, locked for this transaction when writing.
@@ -220,11 +187,16 @@ class IncidentRepository:
             del values["team_id"]
             values["incident_team_id"] = self._team_id
             rows.append(values)
-        self._connection.execute(_UPDATE_INCIDENT, rows)
+        self._driver.update_incidents(rows)
         self._store_new_events(changed)
 
     def delete_many(self, incident_ids: Sequence[str]) -> None:
         for chunk in _chunks(list(incident_ids)):
+            self._connection.execute(
+                delete(incident_notes).where(
+                    incident_notes.c.team_id == self._team_id, incident_notes.c.incident_id.in_(chunk)
+                )
+            )
             self._connection.execute(
                 delete(incident_events).where(
                     incident_events.c.team_id == self._team_id, incident_events.c.incident_id.in_(chunk)
@@ -240,21 +212,25 @@ class IncidentRepository:
         query = IncidentQuery(self._connection.dialect.name, self._team_id, page.as_of or now)
         conditions = query.conditions(incident_filter)
         total = page.known_total
-        if total is None:
-            total = self._connection.execute(
-                select(func.count()).select_from(incidents).where(*conditions)
-            ).scalar_one()
         positions = [query.sort_expression(key).label(f"sort_{index}") for index, key in enumerate(order)]
-        statement = select(incidents, *positions).where(*conditions)
+        count = select(func.count()).select_from(incidents).where(*conditions)
+        # The first page's count rides along as one more column, an uncorrelated subquery the database
+        # runs once: one round trip. An empty first page then means no match at all.
+        counted = total is None and page.after is None
+        statement = select(incidents, *positions, *([count.scalar_subquery().label("total")] if counted else []))
+        statement = statement.where(*conditions)
+        if total is None and not counted:
+            total = self._connection.execute(count).scalar_one()
         if page.after is not None:
             statement = statement.where(query.after(order, page.after))
         rows = self._connection.execute(statement.order_by(*query.order_by(order)).limit(page.size + 1)).all()
+        if counted:
+            total = rows[0].total if rows else 0
+        assert total is not None
         items = [_incident_from_row(row) for row in rows[: page.size]]
-        next_after = None
-        if len(rows) > page.size:
-            last = rows[page.size - 1]
-            next_after = tuple(getattr(last, f"sort_{index}") for index in range(len(order)))
-        return Page(items=items, total_size=total, next_after=next_after)
+        keyset = [tuple(getattr(row, f"sort_{index}") for index in range(len(order))) for row in rows[: page.size]]
+        next_after = keyset[-1] if len(rows) > page.size else None
+        return Page(items=items, total_size=total, next_after=next_after, positions=keyset)
 
     def aggregate(
         self, incident_filter: IncidentFilter, group_keys: Sequence[SortKey], page: PageRequest, now: datetime
@@ -297,11 +273,9 @@ class IncidentRepository:
             statement = statement.where(position < (moment, seq) if descending else position > (moment, seq))
         order = (e.timestamp.desc(), e.seq.desc()) if descending else (e.timestamp.asc(), e.seq.asc())
         rows = self._connection.execute(statement.order_by(*order).limit(page.size + 1)).all()
-        next_after = None
-        if len(rows) > page.size:
-            last = rows[page.size - 1]
-            next_after = (last.timestamp, last.seq)
-        return Page([_event_from_row(row) for row in rows[: page.size]], total, next_after)
+        positions = [(row.timestamp, row.seq) for row in rows[: page.size]]
+        next_after = positions[-1] if len(rows) > page.size else None
+        return Page([_event_from_row(row) for row in rows[: page.size]], total, next_after, positions)
 
     def count_events(self, event_filter: EventFilter, limit: int, now: datetime) -> int:
         """How many events match, counting no further than `limit` + 1."""
@@ -315,6 +289,68 @@ class IncidentRepository:
             now,
         )
         return aggregations.filter_values(self._connection, query, event_filter.incident, extra)
+
+    # ---- timeline and statistics ---------------------------------------------------------------
+
+    def count_events_of(self, incident_id: str) -> int:
+        e = incident_events.c
+        statement = select(func.count()).where(e.team_id == self._team_id, e.incident_id == incident_id)
+        return int(self._connection.execute(statement).scalar_one())
+
+    def logged_events(self, incident_id: str, up_to_seq: int | None, limit: int) -> list[tuple[int, LoggedEvent]]:
+        """The incident's events from `up_to_seq` (inclusive) back, newest first, each with the snapshot
+        of the event before it and the assignee the previous ASSIGN/UNASSIGN left (window functions over
+        the incident's log, so each row carries what came before it whatever the page)."""
+        e = incident_events.c
+        assignment_events = [e.incident_id, e.event_type.in_([EventType.ASSIGN.value, EventType.UNASSIGN.value])]
+        previous = [
+            func.lag(e[name], type_=e[name].type)
+            .over(partition_by=e.incident_id, order_by=e.seq)
+            .label(f"before_{name}")
+            for name in _SNAPSHOT_COLUMNS
+        ]
+        log = (
+            select(
+                incident_events,
+                *previous,
+                func.lag(e.event_type)
+                .over(partition_by=assignment_events, order_by=e.seq)
+                .label("before_assignment_type"),
+                func.lag(e.payload, type_=e.payload.type)
+                .over(partition_by=assignment_events, order_by=e.seq)
+                .label("before_assignment_payload"),
+            )
+            .where(e.team_id == self._team_id, e.incident_id == incident_id)
+            .subquery()
+        )
+        statement = select(log)
+        if up_to_seq is not None:
+            statement = statement.where(log.c.seq <= up_to_seq)
+        rows = self._connection.execute(statement.order_by(log.c.seq.desc()).limit(limit)).all()
+        found = []
+        for row in rows:
+            event = _event_from_row(row)
+            before = None
+            if row.before_incident_status is not None:
+                before = IncidentSnapshot(
+                    name=row.before_incident_name,
+                    severity=Severity(row.before_incident_severity),
+                    state=IncidentState(row.before_incident_state),
+                    status=IncidentStatus(row.before_incident_status),
+                    is_muted=row.before_incident_is_muted,
+                    contextual_labels=row.before_incident_contextual_labels,
+                    display_labels=row.before_incident_display_labels,
+                    meta_labels=[(key, value) for key, value in row.before_incident_meta_labels],
+                )
+            assignee = None
+            if event.type in (EventType.ASSIGN, EventType.UNASSIGN):
+                assignee = assignee_left_by(row.before_assignment_type, row.before_assignment_payload)
+            found.append((int(row.seq), LoggedEvent(event, before, assignee)))
+        return found
+
+    def statistics(self, asked: StatisticsQuery, now: datetime) -> IncidentStatistics:
+        query = IncidentQuery(self._connection.dialect.name, self._team_id, now)
+        return statistics.incident_statistics(self._connection, query, asked)
 
     # ---- events --------------------------------------------------------------------------------
 
@@ -332,16 +368,6 @@ class IncidentRepository:
         rows = self._connection.execute(_NEWEST_EVENTS, parameters).all()
         return [_log_entry_from_row(row) for row in reversed(rows)]
 
-    def events_of_many(self, incident_ids: Sequence[str], newest: int) -> dict[str, list[IncidentEvent]]:
-        """The newest `newest` events of each incident, oldest first, without their snapshots (one query
-        per chunk of ids)."""
-        found: dict[str, list[IncidentEvent]] = {incident_id: [] for incident_id in incident_ids}
-        for chunk in _chunks(list(dict.fromkeys(incident_ids))):
-            parameters = {"team_id": self._team_id, "incident_ids": chunk, "newest": newest}
-            for row in self._connection.execute(_NEWEST_EVENTS_OF_MANY, parameters).all():
-                found[row.incident_id].append(_log_entry_from_row(row))
-        return found
-
     def incidents_by_cx_event_keys(self, cx_event_keys: Sequence[str]) -> dict[str, str]:
         """Which of these alert event keys the team has already recorded, and on which incident."""
         e = incident_events.c
@@ -357,12 +383,24 @@ class IncidentRepository:
     def _store_new_events(self, recorded: Sequence[Incident]) -> None:
         rows = [_event_values(self._team_id, event) for incident in recorded for event in incident.new_events]
         if rows:
-            self._connection.execute(_INSERT_EVENTS, rows)
+            self._driver.insert_events(rows)
         for incident in recorded:
             incident.new_events.clear()
 
 
 # ---- row mapping -------------------------------------------------------------------------------
+
+# The incident snapshot each event keeps; the timeline compares an event's with the one before it.
+_SNAPSHOT_COLUMNS = (
+    "incident_name",
+    "incident_severity",
+    "incident_state",
+    "incident_status",
+    "incident_is_muted",
+    "incident_contextual_labels",
+    "incident_display_labels",
+    "incident_meta_labels",
+)
 
 
 def _incident_values(incident: Incident) -> dict[str, Any]:
@@ -388,21 +426,13 @@ def _incident_values(incident: Incident) -> dict[str, Any]:
         "last_state_update_key": incident.last_state_update_key,
         "alert_muted": incident.alert_muted,
         "snoozed_until": incident.snoozed_until,
+        "acknowledged_at": incident.acknowledged_at,
+        "resolved_at": incident.resolved_at,
     }
 
 
-_INCIDENT_COLUMN_NAMES = tuple(column.name for column in incidents.c)  # the Incident field of each column
-
-
-def _incident_from_row(row: Row[Any]) -> Incident:
-    # Rows of select(incidents, ...) start with the table's columns, in table order. Zipping the tuple
-    # costs far less than 21 attribute lookups on the row, and list pages build 50 to 1000 of these.
-    values = dict(zip(_INCIDENT_COLUMN_NAMES, row, strict=False))
-    values["severity"] = Severity(values["severity"])
-    values["state"] = IncidentState(values["state"])
-    values["status"] = IncidentStatus(values["status"])
-    values["meta_labels"] = [(key, value) for key, value in values["meta_labels"]]
-    return Incident(**values)
+# Rows of select(incidents, ...) start with the table's columns, in table order.
+_incident_from_row = incident_from_row
 
 
 def _event_values(team_id: str, event: IncidentEvent) -> dict[str, Any]:

@@ -48,6 +48,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         # SQLite compares timestamps as text: store them all in one zone-free format so order holds.
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        if dialect.name == "postgresql":
+            # Nothing to do per value: psycopg returns aware datetimes in the session's zone, which is
+            # UTC (database.py), and a list page reads five of them per row.
+            return None
+        return super().result_processor(dialect, coltype)
+
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
@@ -112,6 +119,9 @@ incidents = Table(
     Column("last_state_update_key", String(1024), nullable=True),
     Column("alert_muted", Boolean(), nullable=False),
     Column("snoozed_until", UTCDateTime(), nullable=True),
+    # Statistics (MTTA, MTTR): the first acknowledge, and when the status last became RESOLVED.
+    Column("acknowledged_at", UTCDateTime(), nullable=True),
+    Column("resolved_at", UTCDateTime(), nullable=True),
 )
 
 # One open incident per (team, correlation key): two replicas racing on a key's first event make one.
@@ -145,6 +155,8 @@ Index("ix_incidents_team_closed", incidents.c.team_id, incidents.c.closed_at)
 for _labels in (incidents.c.contextual_labels, incidents.c.display_labels, incidents.c.meta_labels):
     Index(f"ix_incidents_{_labels.name}", _labels, postgresql_using="gin").ddl_if(dialect="postgresql")
 Index("ix_incidents_team_last_update", incidents.c.team_id, incidents.c.last_state_update_time)
+# Statistics count resolutions per bucket of a range.
+Index("ix_incidents_team_resolved", incidents.c.team_id, incidents.c.resolved_at)
 
 incident_events = Table(
     "incident_events",
@@ -185,4 +197,25 @@ Index(
     incident_events.c.team_id,
     incident_events.c.timestamp,
     incident_events.c.seq,
+)
+
+# Responders' notes on an incident: not events (the timeline and the event log never show them).
+incident_notes = Table(
+    "incident_notes",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("team_id", String(36), nullable=False),
+    Column("incident_id", String(36), ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
+    Column("body", Text(), nullable=False),
+    Column("author", String(1024), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("updated_by", String(1024), nullable=False),
+)
+# An incident's notes oldest first, and keyset pages over them.
+Index(
+    "ix_incident_notes_incident_created",
+    incident_notes.c.incident_id,
+    incident_notes.c.created_at,
+    incident_notes.c.id,
 )

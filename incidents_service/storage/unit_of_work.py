@@ -27,7 +27,10 @@ from incidents_service.domain.errors import (
     Unauthenticated,
 )
 from incidents_service.storage.database import interrupt, is_sqlite
+from incidents_service.storage.notes import NoteRepository
+from incidents_service.storage.python_turns import TURNS
 from incidents_service.storage.repository import IncidentRepository
+from incidents_service.storage.statement_errors import STATEMENT_REFUSED, refused_for_shape
 from incidents_service.storage.teams import AccessRepository
 
 # PostgreSQL SQLSTATEs that mean "another transaction won; run yours again".
@@ -51,6 +54,7 @@ def writes_authorized_by(key_id: str) -> Iterator[None]:
 
 class UnitOfWork:
     incidents: IncidentRepository
+    notes: NoteRepository
     access: AccessRepository
 
     def __init__(self, engine: Engine, team_id: str, write: bool) -> None:
@@ -66,7 +70,8 @@ class UnitOfWork:
         if self._deadline is not None and self._deadline.expired():
             raise _ended(self._deadline)
         try:
-            connection = self._engine.connect()
+            with TURNS.waiting():  # a pooled connection may have to be waited for
+                connection = self._engine.connect()
             if self._write:
                 connection = connection.execution_options(write=True)
             connection.begin()
@@ -76,6 +81,7 @@ class UnitOfWork:
         if self._deadline is not None:
             self._watch.enter_context(self._deadline.on_cancel(self._interrupt))
         self.incidents = IncidentRepository(connection, self._team_id, lock_rows=self._write)
+        self.notes = NoteRepository(connection, self._team_id, lock_rows=self._write)
         self.access = AccessRepository(connection)
         key_id = _writing_key.get()
         if self._write and key_id is not None:
@@ -138,16 +144,15 @@ def _ended(deadline: CallDeadline | None) -> CallEnded:
 
 def translate_storage_error(exc: Exception) -> Exception:
     """Database errors become domain errors the API knows how to answer; others pass unchanged."""
+    if isinstance(exc, DBAPIError) and refused_for_shape(exc):
+        # A statement the database refuses for its size or shape: the request is the problem (SPEC 11).
+        return InvalidArgument([FieldViolation("request", STATEMENT_REFUSED)])
     if isinstance(exc, IntegrityError) and _is_unique_violation(exc):
         return ConcurrentConflict(str(exc.orig))
     if isinstance(exc, DBAPIError):
         sqlstate = getattr(exc.orig, "sqlstate", None)
         if sqlstate in _RETRYABLE_SQLSTATES:
             return ConcurrentConflict(str(exc.orig))
-        if sqlstate is not None and sqlstate.startswith("54"):
-            # program_limit_exceeded: a value too large for an index entry. The limits checked at the
-            # API edge keep requests below these, so this is a last guard: the request is the problem.
-            return InvalidArgument([FieldViolation("request", "a value is too large for the database to store")])
         if sqlstate == _CANCELED_SQLSTATE:
             # The server-side statement_timeout backstop fired before the call's own timer.
             return StatementTimeLimit(None)

@@ -55,8 +55,14 @@ class IncidentsService(Protocol):
     response lists the incidents, after the change, in request order.
 
     Malformed input and exceeded limits are INVALID_ARGUMENT with a
-    google.rpc.BadRequest detail naming each bad field. UNAVAILABLE means the
-    database cannot be reached.
+    google.rpc.BadRequest detail naming each bad field; so is a statement the
+    database refuses for its size or shape. Every repeated request field is
+    capped (see the fields). UNAVAILABLE means the database cannot be reached.
+
+    Responses are bounded: pages stop before 4 MiB - 64 KiB (see
+    PaginationResponse); BatchGetIncident and GetIncidentEvents, which are not
+    paged, answer RESOURCE_EXHAUSTED (google.rpc.ErrorInfo reason
+    RESPONSE_TOO_LARGE) rather than pass it.
     """
     async def get_incident(self, request: GetIncidentRequest, ctx: RequestContext[GetIncidentRequest, GetIncidentResponse], /) -> GetIncidentResponse:
         """
@@ -70,7 +76,8 @@ class IncidentsService(Protocol):
         Returns several incidents (each with its newest 100 events, oldest
         first). Never fails for a missing id: found incidents are in `incidents`,
         every other requested id is in `not_found_ids`. At most 1000 ids.
-        Permission: incidents:read.
+        Permission: incidents:read. Errors: RESOURCE_EXHAUSTED when the answer
+        would encode to more than 4 MiB - 64 KiB: ask for fewer ids per call.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -104,8 +111,12 @@ class IncidentsService(Protocol):
 
     async def get_incident_events(self, request: GetIncidentEventsRequest, ctx: RequestContext[GetIncidentEventsRequest, GetIncidentEventsResponse], /) -> GetIncidentEventsResponse:
         """
-        Returns all events of one incident, oldest first.
-        Permission: incidents:read. Errors: NOT_FOUND for an unknown incident id.
+        Returns all events of one incident, oldest first. Not paged: an incident
+        whose history passes 10,000 events or 4 MiB - 64 KiB encoded is answered
+        RESOURCE_EXHAUSTED (whole or not at all, never silently cut); GetIncident
+        still answers its newest 100 events.
+        Permission: incidents:read. Errors: NOT_FOUND for an unknown incident id;
+        RESOURCE_EXHAUSTED past 10,000 events or 4 MiB.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -478,8 +489,14 @@ class IncidentsServiceClient(ConnectClient):
     response lists the incidents, after the change, in request order.
 
     Malformed input and exceeded limits are INVALID_ARGUMENT with a
-    google.rpc.BadRequest detail naming each bad field. UNAVAILABLE means the
-    database cannot be reached.
+    google.rpc.BadRequest detail naming each bad field; so is a statement the
+    database refuses for its size or shape. Every repeated request field is
+    capped (see the fields). UNAVAILABLE means the database cannot be reached.
+
+    Responses are bounded: pages stop before 4 MiB - 64 KiB (see
+    PaginationResponse); BatchGetIncident and GetIncidentEvents, which are not
+    paged, answer RESOURCE_EXHAUSTED (google.rpc.ErrorInfo reason
+    RESPONSE_TOO_LARGE) rather than pass it.
     """
     def __init__(
         self,
@@ -543,7 +560,8 @@ class IncidentsServiceClient(ConnectClient):
         Returns several incidents (each with its newest 100 events, oldest
         first). Never fails for a missing id: found incidents are in `incidents`,
         every other requested id is in `not_found_ids`. At most 1000 ids.
-        Permission: incidents:read.
+        Permission: incidents:read. Errors: RESOURCE_EXHAUSTED when the answer
+        would encode to more than 4 MiB - 64 KiB: ask for fewer ids per call.
         """
         return await self.execute_unary(
             request=request,
@@ -653,8 +671,12 @@ class IncidentsServiceClient(ConnectClient):
         use_get: bool = False,
     ) -> GetIncidentEventsResponse:
         """
-        Returns all events of one incident, oldest first.
-        Permission: incidents:read. Errors: NOT_FOUND for an unknown incident id.
+        Returns all events of one incident, oldest first. Not paged: an incident
+        whose history passes 10,000 events or 4 MiB - 64 KiB encoded is answered
+        RESOURCE_EXHAUSTED (whole or not at all, never silently cut); GetIncident
+        still answers its newest 100 events.
+        Permission: incidents:read. Errors: NOT_FOUND for an unknown incident id;
+        RESOURCE_EXHAUSTED past 10,000 events or 4 MiB.
         """
         return await self.execute_unary(
             request=request,
