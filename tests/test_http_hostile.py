@@ -18,12 +18,12 @@ from hypothesis import strategies as st
 from incidents_service import auth
 from tests.builders import alert, report
 from tests.conftest import Client, RunningServer, TeamFactory
-from tests.http_calls import call, error_details, raw_exchange, rpc_path, send_until_answered
+from tests.http_calls import call, error_details, raw_exchange, send_until_answered
 from tests.spec import SPEC_PERMISSIONS
 
-SERVICE_OF = {"ReportAlertEvents": "ingestion", "CreateIncident": "management", "UpdateIncident": "management",
-              "SnoozeIncidents": "management"}  # fmt: skip
-RPC_PATHS = {rpc: rpc_path(f"{SERVICE_OF.get(rpc, 'incidents')}/{rpc}") for rpc in SPEC_PERMISSIONS}
+# Where each rpc of the SPEC's permission table is served (its service, from the server's own table).
+PATH_OF = {path.rsplit("/", 1)[-1]: path for path in auth.METHOD_PERMISSIONS}
+RPC_PATHS = {rpc: PATH_OF[rpc] for rpc in SPEC_PERMISSIONS}
 ALERTMANAGER = "/v1/intake/alertmanager"
 PAGERDUTY = "/v2/enqueue"
 # Every route and the permission it needs.
