@@ -8,6 +8,8 @@ client sends answers 5xx, and a refused request changes nothing.
 from __future__ import annotations
 
 import json
+import socket
+import time
 import uuid
 from typing import Any
 
@@ -16,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from incidents_service import auth
+from incidents_service.api import intake
 from tests.builders import alert, report
 from tests.conftest import Client, RunningServer, TeamFactory
 from tests.http_calls import call, error_details, raw_exchange, send_until_answered
@@ -204,3 +207,27 @@ def test_intake_refusals_change_nothing_and_name_the_fields(server: RunningServe
     assert total_incidents(client) == before
     client.ingestion.ReportAlertEvents(report(alert("kept", "kept-1")))
     assert total_incidents(client) == before + 1
+
+
+def test_pagerduty_senders_that_never_finish_hold_neither_memory_nor_the_route(
+    server: RunningServer, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PagerDuty event is read before its key is known: stalled senders are cut off after the read
+    limit, at most 16 are read at once, and a real sender still gets through."""
+    monkeypatch.setattr(intake, "PAGERDUTY_READ_SECONDS", 0.5)
+    host, port = server.http_url.removeprefix("http://").split(":")
+    stalled = []
+    for _ in range(20):
+        connection = socket.create_connection((host, int(port)), timeout=10)
+        connection.sendall(b"POST /v2/enqueue HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"routing")
+        stalled.append(connection)
+    try:
+        started = time.monotonic()
+        answer = call(server.http_url, PAGERDUTY, {**TRIGGER, "routing_key": client.api_key}, timeout=10)
+        assert answer.status == 202, answer.body
+        assert time.monotonic() - started < 5
+        for connection in stalled:
+            assert connection.recv(65536).startswith(b"HTTP/1.1 408")
+    finally:
+        for connection in stalled:
+            connection.close()

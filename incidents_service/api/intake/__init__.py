@@ -9,6 +9,7 @@ acknowledge through IncidentOperations.acknowledge_open_incident. A bad request 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -45,6 +46,10 @@ NO_CONTEXT: Any = None
 # PagerDuty refuses events above 512 KB. The key is inside the body, so it is read before the caller is
 # known: the smaller cap bounds what an unauthenticated sender can make the server hold.
 MAX_PAGERDUTY_EVENT_BYTES = 512 * 1024
+# PagerDuty events are read before their key is known: at most this many at once (8 MiB of bodies), each
+# within PAGERDUTY_READ_SECONDS, so unauthenticated senders can neither grow memory nor hold the route.
+PAGERDUTY_READS_AT_ONCE = 16
+PAGERDUTY_READ_SECONDS = 10.0
 
 
 class AlertIntake:
@@ -52,6 +57,7 @@ class AlertIntake:
         self._calls = calls
         self._ingestion = ingestion
         self._operations = operations
+        self._pagerduty_reads = asyncio.Semaphore(PAGERDUTY_READS_AT_ONCE)
 
     # ---- Alertmanager --------------------------------------------------------------------------
 
@@ -114,14 +120,22 @@ class AlertIntake:
                 return
             if (declared_length(scope) or 0) > MAX_PAGERDUTY_EVENT_BYTES:
                 raise BodyTooLarge()
-            body = await read_body(receive, MAX_PAGERDUTY_EVENT_BYTES)
-            payload = _json(body)
-            # The routing key is the API key (PagerDuty senders send no header); else the header's key.
-            routing_key = pagerduty.routing_key_of(payload)
-            authorization = f"Bearer {routing_key}" if routing_key else header(scope, b"authorization")
-            if authorization is None:
-                raise Unauthenticated("routing_key is missing: it must be an API key with incidents:ingest")
-            caller = await self._calls.authenticate(route, authorization)
+            async with self._pagerduty_reads:
+                try:
+                    async with asyncio.timeout(PAGERDUTY_READ_SECONDS):
+                        body = await read_body(receive, MAX_PAGERDUTY_EVENT_BYTES)
+                except TimeoutError:
+                    log_call(route, "DEADLINE_EXCEEDED", started, caller, transport="http")
+                    message = f"the event was not sent within {PAGERDUTY_READ_SECONDS:g} s"
+                    await send_json(send, 408, _pagerduty_refusal("invalid event", message, []))
+                    return
+                payload = _json(body)
+                # The routing key is the API key (PagerDuty senders send no header); else the header's key.
+                routing_key = pagerduty.routing_key_of(payload)
+                authorization = f"Bearer {routing_key}" if routing_key else header(scope, b"authorization")
+                if authorization is None:
+                    raise Unauthenticated("routing_key is missing: it must be an API key with incidents:ingest")
+                caller = await self._calls.authenticate(route, authorization)
             call = self._calls.start(route, caller, None)
             dedup_key = await call.run(len(body), lambda: self._enqueue(payload))
         except BodyTooLarge:
