@@ -13,6 +13,7 @@ import time
 import uuid
 from typing import Any
 
+import pytest
 from com.coralogixapis.incidents.v1 import incidents_service_pb2 as svc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -219,7 +220,7 @@ def test_pagerduty_senders_that_never_finish_hold_neither_memory_nor_the_route(
     stalled = []
     for _ in range(20):
         connection = socket.create_connection((host, int(port)), timeout=10)
-        connection.sendall(b"POST /v2/enqueue HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"routing")
+        connection.sendall(b'POST /v2/enqueue HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{"routing')
         stalled.append(connection)
     try:
         started = time.monotonic()
