@@ -105,6 +105,11 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
         try:
             caller = await self._authenticator.authenticate_async(_authorization(handler_call_details))
             authorize(caller, method)
+        except StorageUnavailable as error:
+            error_log.warning(
+                "cannot authenticate a call to %s: %s", method, error, exc_info=error.__cause__ is not None
+            )
+            return _refusal(handler, error, method, started)
         except DomainError as error:
             return _refusal(handler, error, method, started)
         except Exception:

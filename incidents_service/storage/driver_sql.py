@@ -183,6 +183,8 @@ def incident_from_row(row: Sequence[Any]) -> Incident:
         last_state_update_key=row[18],
         alert_muted=row[19],
         snoozed_until=row[20],
+        acknowledged_at=row[21],
+        resolved_at=row[22],
     )
 
 
