@@ -96,6 +96,11 @@ class Calls:
         Runs before the request body is read: a call without a valid key costs nothing more."""
         try:
             caller = await self._authenticator.authenticate_async(authorization)
+        except StorageUnavailable as error:
+            error_log.warning(
+                "cannot authenticate a call to %s: %s", method, error, exc_info=error.__cause__ is not None
+            )
+            raise
         except DomainError:
             raise
         except Exception as exc:

@@ -132,7 +132,10 @@ def _sqlite_engine(url: str) -> Engine:
         # Let SQLAlchemy's "begin" hook below issue BEGIN itself (pysqlite's own handling defers it).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        # Switching the journal mode takes a lock and may answer "database is locked" at once while
+        # other connections work (no busy wait): switch only a database that is not in WAL mode yet.
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -150,19 +153,24 @@ def _sqlite_engine(url: str) -> Engine:
 def _owner_only(path: str) -> None:
     """The database file holds every team's incidents, key hashes and the page-token secret: create it
     readable by its owner only (SQLite gives its -wal and -shm files the same mode), and tighten an
-    existing file made before this rule."""
+    existing file made before this rule.
+
+    An existing file is changed by path only, never opened: closing any descriptor of a SQLite file
+    drops every POSIX lock this process holds on it, which other connections rely on.
+    """
     try:
-        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for name in (path, path + "-wal", path + "-shm"):
+            try:
+                if os.stat(name).st_uid == os.getuid():
+                    os.chmod(name, 0o600)
+            except OSError:
+                pass  # no such file, or not ours to change
+        return
     except OSError:
-        return  # a missing folder or a read-only file: SQLite reports it in its own words
-    try:
-        if os.fstat(descriptor).st_uid == os.getuid():
-            os.fchmod(descriptor, 0o600)
-    finally:
-        os.close(descriptor)
-    for suffix in ("-wal", "-shm"):
-        if os.path.exists(path + suffix) and os.stat(path + suffix).st_uid == os.getuid():
-            os.chmod(path + suffix, 0o600)
+        return  # a missing folder or a read-only place: SQLite reports it in its own words
+    os.close(descriptor)  # a new, empty file: no connection holds a lock on it yet
 
 
 def ping(engine: Engine) -> bool:

@@ -69,6 +69,7 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         if self._deadline is not None and self._deadline.expired():
             raise _ended(self._deadline)
+        connection: Connection | None = None
         try:
             with TURNS.waiting():  # a pooled connection may have to be waited for
                 connection = self._engine.connect()
@@ -76,6 +77,11 @@ class UnitOfWork:
                 connection = connection.execution_options(write=True)
             connection.begin()
         except Exception as exc:
+            if connection is not None:
+                with suppress(Exception):
+                    connection.close()
+            if self._deadline is not None and self._deadline.expired():
+                raise _ended(self._deadline) from exc  # e.g. interrupted while waiting for SQLite's write lock
             raise translate_storage_error(exc) from exc
         self._connection = connection
         if self._deadline is not None:
