@@ -46,7 +46,7 @@ class CallSlots:
     """
 
     def __init__(self, threads: int, queue_limit: int, queue_bytes: int) -> None:
-        self.per_key = max(1, threads // 2)
+        self.per_key = max(1, threads // 4)
         self._queue_limit = queue_limit
         self._queue_bytes = queue_bytes
         self._waiting = 0

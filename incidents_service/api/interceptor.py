@@ -5,7 +5,7 @@ request slowly (or never) holds nothing but that coroutine, and Health/Check is 
 without waiting for anything (SPEC 11). Authentication happens here, before the request body is read:
 a call without a valid key is refused from its headers alone, and its body is never buffered.
 The servicers are synchronous (they call storage, which blocks on the database): each authenticated
-call runs its servicer method on a bounded pool of threads, at most half of them for one API key, so
+call runs its servicer method on a bounded pool of threads, at most a quarter of them for one API key, so
 one caller's load never takes every thread from the others.
 """
 
