@@ -1,8 +1,8 @@
 """`make bench`: throughput of the real rpcs against a plain gRPC server's ceiling, on PostgreSQL.
 
-Loads 100,000 incidents into a scratch database, starts `incidents-service serve` on it, and drives it
-from a separate load-generator process (this file with --drive) keeping 16 calls in flight for a fixed
-time per scenario. The ceiling is grpc.health.v1.Health/Check answered by a plain synchronous grpcio
+Loads 100,000 incidents into a scratch database, starts `incidents-service serve` on it (gRPC and
+HTTP), and drives it from a separate load-generator process (this file with --drive) keeping 16 calls
+in flight for a fixed time per scenario. The ceiling is grpc.health.v1.Health/Check answered by a plain synchronous grpcio
 server (only the standard health servicer, the same number of threads, its own process): what any
 Python gRPC server pays per call. The project's own Health/Check is measured beside it. ReportAlertEvents
 is reported in events per second beside the rate at which plain psycopg inserts the same rows.
@@ -11,6 +11,8 @@ The acknowledge scenario acknowledges TRIGGERED incidents, each once. Should it 
 load holds about 12,000), it re-triggers acknowledged ones in the background through ReportAlertEvents
 (a RESOLVED then a TRIGGERED alert event with new cx_event_keys reopens an incident), so it always runs
 its full time; the report says how many were re-triggered (those calls load the server too).
+The HTTP rows (Connect JSON GetIncident, PagerDuty enqueue) are driven from this process by
+bench/http_load.py against the same server's HTTP listener.
 
 Environment: INCIDENTS_BENCH_POSTGRES_URL, BENCH_INCIDENTS (default 100000), BENCH_SECONDS (default 8),
 BENCH_SCENARIOS (a comma-separated subset), BENCH_SERVER_CPUS (pin the servers to these CPUs, e.g. 1),
@@ -47,6 +49,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
 from incidents_service_api.v1 import incidents_service_api_pb2_grpc as api_grpc
 
+from bench.http_load import http_load
 from bench.scale import ADMIN_URL, BIN, free_port, load_team
 from incidents_service import auth
 from incidents_service.storage.database import create_database_engine
@@ -61,7 +64,11 @@ PROCESSES = int(os.environ.get("BENCH_PROCESSES", "1"))
 WORKERS = int(os.environ.get("INCIDENTS_WORKERS", "16"))  # the server's threads; the plain server gets as many
 IN_FLIGHT = 16
 ALERT_BATCH = 500
-SCENARIOS = os.environ.get("BENCH_SCENARIOS", "plain,health,get,list,list_next,batch_get,acknowledge,ingest").split(",")
+SCENARIOS = os.environ.get(
+    "BENCH_SCENARIOS", "plain,health,get,list,list_next,batch_get,acknowledge,ingest,connect_get,pagerduty_enqueue"
+).split(",")
+# Scenarios over HTTP (bench/http_load.py: an asyncio HTTP/1.1 load generator in this process).
+HTTP_SCENARIOS = ("connect_get", "pagerduty_enqueue")
 NAMES = {
     "plain": "Health/Check, plain grpcio server (ceiling)",
     "health": "Health/Check, this server",
@@ -71,6 +78,8 @@ NAMES = {
     "batch_get": "BatchGetIncident (20 ids)",
     "acknowledge": "AcknowledgeIncidents (1 id)",
     "ingest": f"ReportAlertEvents ({ALERT_BATCH} events)",
+    "connect_get": "HTTP: Connect JSON GetIncident (POST)",
+    "pagerduty_enqueue": "HTTP: PagerDuty /v2/enqueue (1 trigger event)",
 }
 # Calls per second as a share of the plain server's Health/Check (SPEC 11, issue 10).
 TARGETS = {"get": 0.5, "list": 0.25, "list_next": 0.25, "batch_get": 0.25, "acknowledge": 0.2}
@@ -389,14 +398,34 @@ class MemoryWatch:
         self._thread.join()
 
 
-def serve_command(port: int) -> list[str]:
-    command = [str(BIN / "incidents-service"), "serve", "--listen", f"127.0.0.1:{port}"]
+def serve_command(port: int, http_port: int) -> list[str]:
+    command = [
+        str(BIN / "incidents-service"),
+        "serve",
+        "--listen",
+        f"127.0.0.1:{port}",
+        "--http-listen",
+        f"127.0.0.1:{http_port}",
+    ]
     if PROCESSES > 1:
         usage = subprocess.run([*command[:2], "--help"], capture_output=True, text=True).stdout
         if "--processes" not in usage:
             raise SystemExit(f"BENCH_PROCESSES={PROCESSES}: this server has no `serve --processes` yet")
         command += ["--processes", str(PROCESSES)]
     return command
+
+
+def run_http(scenario: str, base_url: str, key: str, ids: list[str]) -> dict[str, Any]:
+    (measured,) = http_load(base_url, key, ids, seconds=SECONDS, in_flight=IN_FLIGHT, scenarios=[scenario])
+    if measured.failed:
+        print(f"  {scenario}: {measured.failed} answers were not the expected status", flush=True)
+    return {
+        "calls": measured.calls,
+        "calls_per_s": measured.calls_per_s,
+        "p50": measured.p50_ms,
+        "p99": measured.p99_ms,
+        "seconds": SECONDS,
+    }
 
 
 def wait_ready(address: str) -> None:
@@ -443,11 +472,11 @@ def main() -> int:
         fixtures_path = Path(f"/tmp/{database}.json")
         fixtures_path.write_text(json.dumps({"ids": ids, "triggered": triggered, "keys": keys, "run": database}))
 
-        plain_port, port = free_port(), free_port()
+        plain_port, port, http_port = free_port(), free_port(), free_port()
         plain_command = [sys.executable, "-m", "bench.throughput", "--plain-server", str(plain_port)]
         servers.append(subprocess.Popen(plain_command, preexec_fn=pin, cwd=Path(__file__).resolve().parent.parent))
         env = {**os.environ, "INCIDENTS_DATABASE_URL": url, "INCIDENTS_LOG_LEVEL": "WARNING"}
-        server = subprocess.Popen(serve_command(port), env=env, preexec_fn=pin)
+        server = subprocess.Popen(serve_command(port, http_port), env=env, preexec_fn=pin)
         servers.append(server)
         plain_address, address = f"127.0.0.1:{plain_port}", f"127.0.0.1:{port}"
         wait_ready(plain_address)
@@ -462,7 +491,10 @@ def main() -> int:
             addresses = [plain_address] if scenario == "plain" else [address] * connections
             serving = servers[0] if scenario == "plain" else server
             cpu_before = cpu_seconds(serving.pid)
-            results[scenario] = row = run_driver(scenario, addresses, key, fixtures_path)
+            if scenario in HTTP_SCENARIOS:
+                results[scenario] = row = run_http(scenario, f"http://127.0.0.1:{http_port}", key, ids)
+            else:
+                results[scenario] = row = run_driver(scenario, addresses, key, fixtures_path)
             # The server's own CPU per call (warm-up calls included): what each call costs it, whatever
             # else runs on the machine.
             row["server_cpu_ms"] = (cpu_seconds(serving.pid) - cpu_before) * 1000 / max(1, row["calls"])
