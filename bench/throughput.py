@@ -2,8 +2,8 @@
 
 Loads 100,000 incidents into a scratch database, starts `incidents-service serve` on it (gRPC and
 HTTP), and drives it from a separate load-generator process (this file with --drive) keeping 16 calls
-in flight for a fixed time per scenario. The ceiling is grpc.health.v1.Health/Check answered by a plain synchronous grpcio
-server (only the standard health servicer, the same number of threads, its own process): what any
+in flight for a fixed time per scenario. The ceiling is grpc.health.v1.Health/Check answered by a plain
+synchronous grpcio server (only the standard health servicer, the same number of threads, its own process): what any
 Python gRPC server pays per call. The project's own Health/Check is measured beside it. ReportAlertEvents
 is reported in events per second beside the rate at which plain psycopg inserts the same rows.
 
