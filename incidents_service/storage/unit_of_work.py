@@ -86,6 +86,11 @@ class UnitOfWork:
         self._connection = connection
         if self._deadline is not None:
             self._watch.enter_context(self._deadline.on_cancel(self._interrupt))
+            if self._deadline.expired():
+                # The call ended while this waited for a connection: the interrupt hook came too late
+                # to be run, so no statement may start at all.
+                self.__exit__(None, None, None)
+                raise _ended(self._deadline)
         self.incidents = IncidentRepository(connection, self._team_id, lock_rows=self._write)
         self.notes = NoteRepository(connection, self._team_id, lock_rows=self._write)
         self.access = AccessRepository(connection)
