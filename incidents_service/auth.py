@@ -18,13 +18,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
-from incidents_service.domain.errors import (
-    InvalidArgument,
-    NotFound,
-    PermissionDenied,
-    StorageUnavailable,
-    Unauthenticated,
-)
+from incidents_service.domain.errors import InvalidArgument, NotFound, PermissionDenied, Unauthenticated
 from incidents_service.domain.model import new_id
 from incidents_service.storage.teams import ApiKeyRecord, Team
 from incidents_service.storage.unit_of_work import UnitOfWork
@@ -96,7 +90,6 @@ UNAUTHENTICATED_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 # within this on every replica (SPEC 11). Writes re-check the key in their own transaction.
 KEY_CACHE_SECONDS = 1.0
 KEY_CACHE_ENTRIES = 10_000
-LOOKUP_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -180,17 +173,8 @@ class Authenticator:
 
     def _lookup(self, secret_hash: str) -> ApiKeyRecord | None:
         looked_up_at = time.monotonic()
-        for attempt in range(LOOKUP_ATTEMPTS):
-            try:
-                with UnitOfWork(self._engine, team_id="", write=False) as uow:
-                    record = uow.access.api_key_by_hash(secret_hash)
-                break
-            except StorageUnavailable:
-                # A moment's refusal (SQLite answers a reader "locked" at once while another connection
-                # recovers its write-ahead log) must not fail the call; a database that is down still does.
-                if attempt == LOOKUP_ATTEMPTS - 1:
-                    raise
-                time.sleep(0.05 * (attempt + 1))
+        with UnitOfWork(self._engine, team_id="", write=False) as uow:
+            record = uow.access.api_key_by_hash(secret_hash)
         with self._lock:
             if len(self._cache) >= KEY_CACHE_ENTRIES:  # bounded: unknown keys must not grow memory without limit
                 self._cache.clear()

@@ -434,16 +434,7 @@ def incident_filter_from_wire(f: pb.IncidentQueryFilter, prefix: str = "filter")
             f"{prefix}.application_name", f.application_name, limits.MAX_LABEL_VALUE_CHARS, out
         ),
         subsystem_names=_string_set(f"{prefix}.subsystem_name", f.subsystem_name, limits.MAX_LABEL_VALUE_CHARS, out),
-        contextual_labels=_label_filter(
-            f"{prefix}.contextual_labels",
-            {key: values.contextual_label_values for key, values in f.contextual_labels.items()},
-            out,
-        ),
-        display_labels=_label_filter(
-            f"{prefix}.display_labels",
-            {key: values.display_label_values for key, values in f.display_labels.items()},
-            out,
-        ),
+        **_label_filters(prefix, f, out),
         meta_labels=meta_labels,
         meta_labels_all=f.meta_labels_op == pb.FILTER_OPERATOR_AND,
         is_muted=f.is_muted.value if f.HasField("is_muted") else None,
@@ -511,6 +502,22 @@ def _string_set(
     for value in decoded:
         limits.check_text(field, value, max_chars, out)
     return decoded
+
+
+def _label_filters(prefix: str, f: Any, out: list[FieldViolation]) -> dict[str, Any]:
+    """The contextual and display label filters of an incident or event query filter (same wire shape)."""
+    return {
+        "contextual_labels": _label_filter(
+            f"{prefix}.contextual_labels",
+            {key: values.contextual_label_values for key, values in f.contextual_labels.items()},
+            out,
+        ),
+        "display_labels": _label_filter(
+            f"{prefix}.display_labels",
+            {key: values.display_label_values for key, values in f.display_labels.items()},
+            out,
+        ),
+    }
 
 
 def _label_filter(
@@ -813,16 +820,7 @@ def event_filter_from_wire(f: pb.IncidentEventQueryFilter, prefix: str = "filter
     incident_filter = IncidentFilter(
         statuses=_enum_set(f"{prefix}.status", f.status, STATUS_FROM_WIRE, out),
         severities=_enum_set(f"{prefix}.severity", f.severity, SEVERITY_FROM_WIRE, out),
-        contextual_labels=_label_filter(
-            f"{prefix}.contextual_labels",
-            {key: values.contextual_label_values for key, values in f.contextual_labels.items()},
-            out,
-        ),
-        display_labels=_label_filter(
-            f"{prefix}.display_labels",
-            {key: values.display_label_values for key, values in f.display_labels.items()},
-            out,
-        ),
+        **_label_filters(prefix, f, out),
         meta_labels=_meta_label_filter(f"{prefix}.labels.meta_labels", f.labels.meta_labels, out),
         meta_labels_all=f.labels.operator == pb.FILTER_OPERATOR_AND,
         is_muted=f.is_muted.value if f.HasField("is_muted") else None,

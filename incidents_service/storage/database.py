@@ -132,10 +132,7 @@ def _sqlite_engine(url: str) -> Engine:
         # Let SQLAlchemy's "begin" hook below issue BEGIN itself (pysqlite's own handling defers it).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        # Switching the journal mode takes a lock and may answer "database is locked" at once while
-        # other connections work (no busy wait): switch only a database that is not in WAL mode yet.
-        if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

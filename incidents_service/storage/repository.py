@@ -125,7 +125,7 @@ class IncidentRepository:
             if self._lock_rows:
                 statement = statement.with_for_update()
             for row in self._connection.execute(statement):
-                found[row.correlation_key] = _incident_from_row(row)
+                found[row.correlation_key] = incident_from_row(row)
         return found
 
     def incident_open_at(self, correlation_key: str, moment: datetime) -> Incident | None:
@@ -143,7 +143,7 @@ class IncidentRepository:
             .limit(1)
         )
         row = self._connection.execute(statement).first()
-        return _incident_from_row(row) if row is not None else None
+        return incident_from_row(row) if row is not None else None
 
     def incident_id_for_event(self, event_id: str) -> str | None:
         """The incident holding an event, found by the event's id or an alert event's cx_event_key."""
@@ -227,7 +227,7 @@ class IncidentRepository:
         if counted:
             total = rows[0].total if rows else 0
         assert total is not None
-        items = [_incident_from_row(row) for row in rows[: page.size]]
+        items = [incident_from_row(row) for row in rows[: page.size]]
         keyset = [tuple(getattr(row, f"sort_{index}") for index in range(len(order))) for row in rows[: page.size]]
         next_after = keyset[-1] if len(rows) > page.size else None
         return Page(items=items, total_size=total, next_after=next_after, positions=keyset)
@@ -332,16 +332,7 @@ class IncidentRepository:
             event = _event_from_row(row)
             before = None
             if row.before_incident_status is not None:
-                before = IncidentSnapshot(
-                    name=row.before_incident_name,
-                    severity=Severity(row.before_incident_severity),
-                    state=IncidentState(row.before_incident_state),
-                    status=IncidentStatus(row.before_incident_status),
-                    is_muted=row.before_incident_is_muted,
-                    contextual_labels=row.before_incident_contextual_labels,
-                    display_labels=row.before_incident_display_labels,
-                    meta_labels=[(key, value) for key, value in row.before_incident_meta_labels],
-                )
+                before = _snapshot_from_row(row, "before_incident_")
             assignee = None
             if event.type in (EventType.ASSIGN, EventType.UNASSIGN):
                 assignee = assignee_left_by(row.before_assignment_type, row.before_assignment_payload)
@@ -432,7 +423,6 @@ def _incident_values(incident: Incident) -> dict[str, Any]:
 
 
 # Rows of select(incidents, ...) start with the table's columns, in table order.
-_incident_from_row = incident_from_row
 
 
 def _event_values(team_id: str, event: IncidentEvent) -> dict[str, Any]:
@@ -477,14 +467,20 @@ def _event_from_row(row: Row[Any]) -> IncidentEvent:
     """An event with everything it keeps: the log entry, its alert and the incident snapshot."""
     event = _log_entry_from_row(row)
     event.alert = row.alert
-    event.snapshot = IncidentSnapshot(
-        name=row.incident_name,
-        severity=Severity(row.incident_severity),
-        state=IncidentState(row.incident_state),
-        status=IncidentStatus(row.incident_status),
-        is_muted=row.incident_is_muted,
-        contextual_labels=row.incident_contextual_labels,
-        display_labels=row.incident_display_labels,
-        meta_labels=[(key, value) for key, value in row.incident_meta_labels],
-    )
+    event.snapshot = _snapshot_from_row(row, "incident_")
     return event
+
+
+def _snapshot_from_row(row: Row[Any], prefix: str) -> IncidentSnapshot:
+    """The incident snapshot an event row carries in its `<prefix>name`, `<prefix>severity`, ... columns."""
+    mapping = row._mapping
+    return IncidentSnapshot(
+        name=mapping[prefix + "name"],
+        severity=Severity(mapping[prefix + "severity"]),
+        state=IncidentState(mapping[prefix + "state"]),
+        status=IncidentStatus(mapping[prefix + "status"]),
+        is_muted=mapping[prefix + "is_muted"],
+        contextual_labels=mapping[prefix + "contextual_labels"],
+        display_labels=mapping[prefix + "display_labels"],
+        meta_labels=[(key, value) for key, value in mapping[prefix + "meta_labels"]],
+    )

@@ -81,7 +81,7 @@ class UnitOfWork:
                 with suppress(Exception):
                     connection.close()
             if self._deadline is not None and self._deadline.expired():
-                raise _ended(self._deadline) from exc  # e.g. interrupted while waiting for SQLite's write lock
+                raise _ended(self._deadline) from exc  # e.g. the deadline passed waiting for SQLite's write lock
             raise translate_storage_error(exc) from exc
         self._connection = connection
         if self._deadline is not None:
