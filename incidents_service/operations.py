@@ -56,6 +56,8 @@ from incidents_service.storage.python_turns import TURNS
 from incidents_service.storage.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
+# Sees a batch action's incidents before its commit; raising rolls the action back.
+BeforeCommit = Callable[[list[Incident]], None]
 
 # GetIncident / BatchGetIncident show this many of the newest events (SPEC section 3).
 EVENTS_SHOWN_WITH_INCIDENT = 100
@@ -303,12 +305,14 @@ class IncidentOperations:
         action: Action,
         incident_ids: Sequence[str],
         change: Callable[[Incident, datetime], bool],
+        before_commit: BeforeCommit | None = None,
     ) -> list[Incident]:
         """Apply one lifecycle action to a batch atomically (SPEC section 4, 'Batches are atomic').
 
         Unknown ids fail the whole call NOT_FOUND; any refused incident fails it FAILED_PRECONDITION;
         otherwise `change` runs on each incident once (duplicates count once), and the incidents come
-        back in request order.
+        back in request order. `before_commit` sees them inside the transaction: what it raises rolls
+        the change back (a transport refusing an answer too large to send, SPEC 11).
         """
         unique_ids = list(dict.fromkeys(incident_ids))
 
@@ -324,7 +328,10 @@ class IncidentOperations:
             now = self.now()
             changed = [found[incident_id] for incident_id in unique_ids if change(found[incident_id], now)]
             uow.incidents.save_all(changed)
-            return [found[incident_id] for incident_id in unique_ids]
+            acted_on = [found[incident_id] for incident_id in unique_ids]
+            if before_commit is not None:
+                before_commit(acted_on)
+            return acted_on
 
         return self._write(team_id, work)
 
@@ -336,34 +343,80 @@ class IncidentOperations:
 
     # ---- responder actions (SPEC section 4): each a batch acted on by one principal ----------------
 
-    def acknowledge(self, team_id: str, actor: str, incident_ids: Sequence[str]) -> list[Incident]:
+    def acknowledge(
+        self, team_id: str, actor: str, incident_ids: Sequence[str], before_commit: BeforeCommit | None = None
+    ) -> list[Incident]:
         return self.act_on_incidents(
-            team_id, Action.ACKNOWLEDGE, incident_ids, lambda incident, now: incident.acknowledge(actor, now)
+            team_id,
+            Action.ACKNOWLEDGE,
+            incident_ids,
+            lambda incident, now: incident.acknowledge(actor, now),
+            before_commit,
         )
 
-    def resolve(self, team_id: str, actor: str, incident_ids: Sequence[str]) -> list[Incident]:
+    def resolve(
+        self, team_id: str, actor: str, incident_ids: Sequence[str], before_commit: BeforeCommit | None = None
+    ) -> list[Incident]:
         return self.act_on_incidents(
-            team_id, Action.RESOLVE, incident_ids, lambda incident, now: incident.resolve(actor, now)
+            team_id,
+            Action.RESOLVE,
+            incident_ids,
+            lambda incident, now: incident.resolve(actor, now),
+            before_commit,
         )
 
-    def close(self, team_id: str, actor: str, incident_ids: Sequence[str]) -> list[Incident]:
+    def close(
+        self, team_id: str, actor: str, incident_ids: Sequence[str], before_commit: BeforeCommit | None = None
+    ) -> list[Incident]:
         return self.act_on_incidents(
-            team_id, Action.CLOSE, incident_ids, lambda incident, now: incident.close(actor, now)
+            team_id,
+            Action.CLOSE,
+            incident_ids,
+            lambda incident, now: incident.close(actor, now),
+            before_commit,
         )
 
-    def assign(self, team_id: str, actor: str, incident_ids: Sequence[str], assignee: str) -> list[Incident]:
+    def assign(
+        self,
+        team_id: str,
+        actor: str,
+        incident_ids: Sequence[str],
+        assignee: str,
+        before_commit: BeforeCommit | None = None,
+    ) -> list[Incident]:
         return self.act_on_incidents(
-            team_id, Action.ASSIGN, incident_ids, lambda incident, now: incident.assign(assignee, actor, now)
+            team_id,
+            Action.ASSIGN,
+            incident_ids,
+            lambda incident, now: incident.assign(assignee, actor, now),
+            before_commit,
         )
 
-    def unassign(self, team_id: str, actor: str, incident_ids: Sequence[str]) -> list[Incident]:
+    def unassign(
+        self, team_id: str, actor: str, incident_ids: Sequence[str], before_commit: BeforeCommit | None = None
+    ) -> list[Incident]:
         return self.act_on_incidents(
-            team_id, Action.UNASSIGN, incident_ids, lambda incident, now: incident.unassign(actor, now)
+            team_id,
+            Action.UNASSIGN,
+            incident_ids,
+            lambda incident, now: incident.unassign(actor, now),
+            before_commit,
         )
 
-    def snooze(self, team_id: str, actor: str, incident_ids: Sequence[str], minutes: int) -> list[Incident]:
+    def snooze(
+        self,
+        team_id: str,
+        actor: str,
+        incident_ids: Sequence[str],
+        minutes: int,
+        before_commit: BeforeCommit | None = None,
+    ) -> list[Incident]:
         return self.act_on_incidents(
-            team_id, Action.SNOOZE, incident_ids, lambda incident, now: incident.snooze(actor, now, minutes)
+            team_id,
+            Action.SNOOZE,
+            incident_ids,
+            lambda incident, now: incident.snooze(actor, now, minutes),
+            before_commit,
         )
 
     # ---- notes (SPEC section 13): another team's incident or note is answered like a missing one ---

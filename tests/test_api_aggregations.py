@@ -248,6 +248,11 @@ def _newest_first(incs: Sequence[Inc]) -> list[Inc]:
     return sorted(incs, key=lambda inc: (inc.created_at, inc.id), reverse=True)
 
 
+def _most_common(counter: Counter[Any]) -> dict[Any, int]:
+    """A group's breakdown keeps its 100 most common values, ties by value (SPEC 11: bounded answers)."""
+    return dict(sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:100])
+
+
 def _model_group(values: tuple[Any, ...], incs: list[Inc]) -> Group:
     closed = [inc.closed_at for inc in incs if inc.closed_at is not None]
     updated = [inc.last_state_update_time for inc in incs if inc.last_state_update_time is not None]
@@ -257,8 +262,8 @@ def _model_group(values: tuple[Any, ...], incs: list[Inc]) -> Group:
         states=dict(Counter(inc.state for inc in incs)),
         statuses=dict(Counter(inc.status for inc in incs)),
         severities=dict(Counter(inc.severity for inc in incs)),
-        assignees=dict(Counter(inc.assignee for inc in incs if inc.assignee is not None)),
-        meta=dict(Counter(pair for inc in incs for pair in set(inc.meta))),
+        assignees=_most_common(Counter(inc.assignee for inc in incs if inc.assignee is not None)),
+        meta=_most_common(Counter(pair for inc in incs for pair in set(inc.meta))),
         first_created_at=min((inc.created_at for inc in incs), default=None),
         last_closed_at=max(closed, default=None),
         last_state_update_time=max(updated, default=None),
@@ -1085,6 +1090,16 @@ def test_group_lists_at_most_100_incident_ids_newest_first(wide_team):
     assert group.count == 105
     assert len(group.ids) == 100
     assert group.ids == [inc.id for inc in _newest_first(incs)][:100]
+
+
+def test_group_counts_its_100_most_common_meta_labels(wide_team):
+    """101 distinct meta labels in one group: the 100 most common are counted; of the rarest, the last
+    in order (v100) is dropped."""
+    client, _ = wide_team
+    [group] = walk(client, ALL, []).groups
+    assert len(group.meta) == 100
+    assert list(group.meta.items())[:3] == [(("m", "v052"), 3), (("m", "v050"), 2), (("m", "v051"), 2)]
+    assert ("m", "v100") not in group.meta and ("m", "v099") in group.meta
 
 
 def test_default_page_size_is_50_groups(wide_team):

@@ -560,6 +560,14 @@ def _shared_created_at(ds: DataSet) -> datetime:
     return min(t for t, n in counts.items() if n > 1)
 
 
+def _absent(count: int) -> tuple[str, ...]:
+    return tuple(f"absent-{i}" for i in range(count))
+
+
+def _absent_pairs(count: int) -> tuple[tuple[str, str | None], ...]:
+    return tuple((f"absent-{i}", "x" if i % 2 else None) for i in range(count))
+
+
 def _id_fragment(ds: DataSet) -> str:
     return ds.rows[5].id[9:13].upper()
 
@@ -588,6 +596,19 @@ FILTER_CASES: dict[str, Callable[[DataSet], Filter]] = {
     "meta_absent_value": lambda ds: Filter(meta_labels=(("env", "nope"),)),
     "meta_swapped_pair": lambda ds: Filter(meta_labels=(("prod", "env"),)),
     "meta_key_equals_value": lambda ds: Filter(meta_labels=(("tier", "tier"),)),
+    # Past CONTAINMENT_MAX_VALUES values PostgreSQL answers with array parameters: the same answers.
+    "assignee_many": lambda ds: Filter(assignee=("alice@example.com", *_absent(12))),
+    "application_name_many": lambda ds: Filter(application_name=("billing", "auth", *_absent(12))),
+    "contextual_many_values": lambda ds: Filter(contextual_labels={"region": ("eu1", "ap1", *_absent(12))}),
+    "display_many_values": lambda ds: Filter(display_labels={"dashboard": ("d1", *_absent(12))}),
+    "meta_or_many": lambda ds: Filter(meta_labels=(("env", "dev"), ("tier", None), *_absent_pairs(12))),
+    "meta_or_many_swapped": lambda ds: Filter(meta_labels=(("prod", "env"), *_absent_pairs(12))),
+    "meta_and_many": lambda ds: Filter(
+        meta_labels=(("env", "prod"), ("tier", "gold"), ("env", None), *[("tier", "gold")] * 9), meta_and=True
+    ),
+    "meta_and_many_one_absent": lambda ds: Filter(
+        meta_labels=(("env", "prod"), *[("tier", None)] * 9, ("absent", None)), meta_and=True
+    ),
     "is_muted_true": lambda ds: Filter(is_muted=True),
     "is_muted_false": lambda ds: Filter(is_muted=False),
     "created_range_both": lambda ds: Filter(created_range=(_nth_created(ds, 10), _nth_created(ds, 30))),
@@ -634,6 +655,7 @@ FILTER_CASES: dict[str, Callable[[DataSet], Filter]] = {
 
 MATCHES_NOTHING = {
     "assignee_absent",
+    "meta_and_many_one_absent",
     "contextual_absent_key",
     "meta_absent_value",
     "search_absent_label",

@@ -3,7 +3,9 @@
 A page of incidents, groups or events stops early once its encoded size would pass 4 MiB (less a
 64 KiB margin) and carries a next_page_token that resumes right after its last item: walking the
 pages with a client at gRPC's default 4 MiB receive limit returns every item exactly once, in order.
-BatchGetIncident and GetIncidentEvents, which are not paged, answer RESOURCE_EXHAUSTED past it.
+BatchGetIncident and GetIncidentEvents, which are not paged, answer RESOURCE_EXHAUSTED past it, and so
+do batch actions (before their commit: nothing changes). Filter values keep the most common values that
+fit.
 """
 
 from __future__ import annotations
@@ -205,6 +207,73 @@ def test_batch_get_just_under_4_mib_is_served(big_team):
     _resource_exhausted(
         lambda: big_team.client.incidents.BatchGetIncident(svc.BatchGetIncidentRequest(ids=svs(one_more)))
     )
+
+
+def test_a_batch_action_whose_answer_passes_4_mib_is_refused_and_changes_nothing(big_team):
+    """The answer of AcknowledgeIncidents lists every incident: past 4 MiB the call is refused before
+    its commit, so no incident is acknowledged without its caller hearing of it."""
+    every = svc.AcknowledgeIncidentsRequest(incident_ids=svs(big_team.incident_ids))
+
+    error = _resource_exhausted(lambda: big_team.client.incidents.AcknowledgeIncidents(every, timeout=60))
+
+    assert "nothing was changed" in (error.details() or "")
+    statuses = {big_team.client.incidents.GetIncident(get(i)).incident.status for i in big_team.incident_ids}
+    assert statuses == {pb.INCIDENT_STATUS_TRIGGERED}
+
+
+DISTINCT = 4  # incidents whose every label value is their own
+
+
+@pytest.fixture(scope="module")
+def distinct_values(server) -> Client:
+    """4 incidents with 250 contextual, display and meta labels each, every value 4 KiB and distinct:
+    about 12 MB of filter values, three times what one response may carry."""
+    client = TeamFactory(server).team()
+    for i in range(DISTINCT):
+        labels = {f"k{j:03d}": f"{i}-{j:03d}".ljust(4096, "v") for j in range(250)}
+        event = alert(
+            f"distinct-{i}", f"distinct-{i}-e", contextual_labels=labels, display_labels=labels, meta_labels=labels
+        )
+        client.ingestion.ReportAlertEvents(report(event), timeout=120)
+    return client
+
+
+def _expected_values(key: str) -> list[str]:
+    # Every value counts once: most common first is then by value.
+    return sorted(f"{i}-{key[1:]}".ljust(4096, "v") for i in range(DISTINCT))
+
+
+def test_filter_values_past_4_mib_keep_the_most_common_of_every_kind(distinct_values):
+    response = distinct_values.incidents.GetFilterValues(svc.GetFilterValuesRequest(), timeout=60)
+
+    assert response.ByteSize() <= MAX_RESPONSE
+    values = response.filters_values
+    all_keys = [f"k{j:03d}" for j in range(250)]
+    for kind, field in (
+        (values.contextual_labels, "contextual_label_value"),
+        (values.display_labels, "display_label_value"),
+    ):
+        kept = sorted(kind)
+        assert kept, "a kind got no share of the answer"
+        # All keys are equally common (4 incidents each): the leading keys by name, each with its leading values.
+        assert kept == all_keys[: len(kept)]
+        for key in kept:
+            got = [getattr(entry, field).value for entry in kind[key].values_with_count]
+            assert got and got == _expected_values(key)[: len(got)], key
+        assert sum(len(kind[key].values_with_count) for key in kept) < DISTINCT * len(all_keys)
+    pairs = [(entry.meta_label.key.value, entry.meta_label.value.value) for entry in values.meta_labels_with_count]
+    expected_pairs = [(key, value) for key in all_keys for value in _expected_values(key)]
+    assert pairs and pairs == expected_pairs[: len(pairs)]
+    assert len(pairs) < len(expected_pairs)
+
+
+def test_event_filter_values_past_4_mib_stay_within_one_response(distinct_values):
+    response = distinct_values.incidents.ListIncidentEventsFilterValues(
+        svc.ListIncidentEventsFilterValuesRequest(), timeout=60
+    )
+
+    assert response.ByteSize() <= MAX_RESPONSE
+    assert response.filters_values.contextual_labels and response.filters_values.meta_labels_with_count
 
 
 @pytest.fixture

@@ -8,12 +8,14 @@ built item plus its field's tag and length, so the sum is the exact size of the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from typing import TypeVar
 
 from google.protobuf.message import Message
 
 from incidents_service.domain import limits
+from incidents_service.domain.queries import FilterValues
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Message)
@@ -89,3 +91,63 @@ def fit_page(
         used -= sizes.pop()
         pagination = pagination_for(len(kept))
     return kept, pagination
+
+
+# What one counted value adds to a filter-values answer beyond its text, at most: its wrapper messages'
+# tags and lengths and a count of up to 10 varint bytes (meta labels carry two texts).
+_COUNTED_VALUE_OVERHEAD = 32
+_LABEL_KEY_OVERHEAD = 16
+_FIXED_PART = 1024  # statuses, states, severities (a few entries each) and the operator
+
+
+def fit_filter_values(values: FilterValues, budget: int = limits.MAX_RESPONSE_BYTES) -> FilterValues:
+    """The most common filter values that fit one response (SPEC 11).
+
+    GetFilterValues is not paged on the wire. Assignees, contextual labels, display labels and meta
+    labels each get an equal share of the budget, a share one leaves unused passes to those after it;
+    within a share values are kept most common first (the order storage returns them in), and once one
+    does not fit the rest of that kind is left out. Sizes are upper bounds of the encoding, so the
+    answer never passes the budget.
+    """
+    remaining = budget - _FIXED_PART
+
+    def share(kinds_left: int) -> int:
+        return remaining // kinds_left
+
+    def counted(texts: Sequence[str]) -> int:
+        return sum(len(text.encode("utf-8")) for text in texts) + _COUNTED_VALUE_OVERHEAD
+
+    def leading(items: Sequence[T], size: Callable[[T], int], allowed: int) -> tuple[list[T], int]:
+        kept: list[T] = []
+        used = 0
+        for item in items:
+            if used + size(item) > allowed:
+                break
+            kept.append(item)
+            used += size(item)
+        return kept, used
+
+    assignees, used = leading(values.assignees, lambda item: counted([item[0]]), share(4))
+    remaining -= used
+    labels: list[dict[str, list[tuple[str, int]]]] = []
+    for kinds_left, kind in ((3, values.contextual_labels), (2, values.display_labels)):
+        allowed, used, kept = share(kinds_left), 0, {}
+        for key, key_values in kind.items():
+            key_size = len(key.encode("utf-8")) + _LABEL_KEY_OVERHEAD
+            kept_values, values_size = leading(key_values, lambda item: counted([item[0]]), allowed - used - key_size)
+            if not kept_values:
+                break
+            kept[key] = kept_values
+            used += key_size + values_size
+            if len(kept_values) < len(key_values):
+                break
+        labels.append(kept)
+        remaining -= used
+    meta_labels, _ = leading(values.meta_labels, lambda item: counted(item[0]), share(1))
+    return replace(
+        values,
+        assignees=assignees,
+        contextual_labels=labels[0],
+        display_labels=labels[1],
+        meta_labels=meta_labels,
+    )

@@ -36,8 +36,32 @@ def _batch_ids(values: Iterable[StringValue | str], field: str = "incident_ids")
     return ids
 
 
-def _incidents_out(incidents: list[Incident], now: datetime) -> list[pb.Incident]:
-    return [convert.incident_to_wire(incident, now) for incident in incidents]
+class _BatchAnswer:
+    """The wire incidents answering a batch action, built inside its transaction (the operation calls
+    this before committing): an answer past the response limit raises there, so the action rolls back
+    and the caller is asked for fewer ids, rather than changing incidents and then failing to say so
+    (SPEC 11)."""
+
+    def __init__(self, operations: IncidentOperations, response_type: type[Message]) -> None:
+        self._operations = operations
+        self._field_number = response_type.DESCRIPTOR.fields_by_name["incidents"].number
+        self.incidents: list[pb.Incident] = []
+
+    def __call__(self, incidents: list[Incident]) -> None:
+        now = self._operations.now()
+        built: list[pb.Incident] = []
+        used = 0
+        for incident in incidents:
+            message = convert.incident_to_wire(incident, now)
+            used += response_size.field_bytes(message.ByteSize(), self._field_number)
+            if used > limits.MAX_RESPONSE_BYTES:
+                raise ResponseTooLarge(
+                    f"the {len(incidents)} incidents of this call encode to more than the {_LIMIT_MIB} MiB limit "
+                    "of one response; nothing was changed: send fewer incident ids per call",
+                    limits.MAX_RESPONSE_BYTES,
+                )
+            built.append(message)
+        self.incidents = built
 
 
 def page_field_numbers(response_type: type[Message], items: str) -> tuple[int, int]:
@@ -182,7 +206,9 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
         self, request: svc.GetFilterValuesRequest, context: grpc.ServicerContext
     ) -> svc.GetFilterValuesResponse:
         incident_filter = convert.incident_filter_from_wire(request.filter)
-        values = self._operations.filter_values(current_caller().team_id, incident_filter)
+        values = response_size.fit_filter_values(
+            self._operations.filter_values(current_caller().team_id, incident_filter)
+        )
         return svc.GetFilterValuesResponse(
             filters_values=convert.filter_values_to_wire(values, request.filter.meta_labels_op)
         )
@@ -228,7 +254,9 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
         self, request: svc.ListIncidentEventsFilterValuesRequest, context: grpc.ServicerContext
     ) -> svc.ListIncidentEventsFilterValuesResponse:
         event_filter = convert.event_filter_from_wire(request.filter)
-        values = self._operations.event_filter_values(current_caller().team_id, event_filter)
+        values = response_size.fit_filter_values(
+            self._operations.event_filter_values(current_caller().team_id, event_filter)
+        )
         return svc.ListIncidentEventsFilterValuesResponse(
             filters_values=convert.filter_values_to_wire(values, request.filter.labels.operator)
         )
@@ -262,36 +290,41 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
         )
         convert.check_violations(out)
         caller = current_caller()
-        incidents = self._operations.assign(caller.team_id, caller.principal, ids, assignee)
-        return svc.AssignIncidentsResponse(incidents=_incidents_out(incidents, self._operations.now()))
+        answer = _BatchAnswer(self._operations, svc.AssignIncidentsResponse)
+        self._operations.assign(caller.team_id, caller.principal, ids, assignee, answer)
+        return svc.AssignIncidentsResponse(incidents=answer.incidents)
 
     def UnassignIncidents(
         self, request: svc.UnassignIncidentsRequest, context: grpc.ServicerContext
     ) -> svc.UnassignIncidentsResponse:
         caller, ids = current_caller(), _batch_ids(request.incident_ids)
-        incidents = self._operations.unassign(caller.team_id, caller.principal, ids)
-        return svc.UnassignIncidentsResponse(incidents=_incidents_out(incidents, self._operations.now()))
+        answer = _BatchAnswer(self._operations, svc.UnassignIncidentsResponse)
+        self._operations.unassign(caller.team_id, caller.principal, ids, answer)
+        return svc.UnassignIncidentsResponse(incidents=answer.incidents)
 
     def AcknowledgeIncidents(
         self, request: svc.AcknowledgeIncidentsRequest, context: grpc.ServicerContext
     ) -> svc.AcknowledgeIncidentsResponse:
         caller, ids = current_caller(), _batch_ids(request.incident_ids)
-        incidents = self._operations.acknowledge(caller.team_id, caller.principal, ids)
-        return svc.AcknowledgeIncidentsResponse(incidents=_incidents_out(incidents, self._operations.now()))
+        answer = _BatchAnswer(self._operations, svc.AcknowledgeIncidentsResponse)
+        self._operations.acknowledge(caller.team_id, caller.principal, ids, answer)
+        return svc.AcknowledgeIncidentsResponse(incidents=answer.incidents)
 
     def ResolveIncidents(
         self, request: svc.ResolveIncidentsRequest, context: grpc.ServicerContext
     ) -> svc.ResolveIncidentsResponse:
         caller, ids = current_caller(), _batch_ids(request.incident_ids)
-        incidents = self._operations.resolve(caller.team_id, caller.principal, ids)
-        return svc.ResolveIncidentsResponse(incidents=_incidents_out(incidents, self._operations.now()))
+        answer = _BatchAnswer(self._operations, svc.ResolveIncidentsResponse)
+        self._operations.resolve(caller.team_id, caller.principal, ids, answer)
+        return svc.ResolveIncidentsResponse(incidents=answer.incidents)
 
     def CloseIncidents(
         self, request: svc.CloseIncidentsRequest, context: grpc.ServicerContext
     ) -> svc.CloseIncidentsResponse:
         caller, ids = current_caller(), _batch_ids(request.incident_ids)
-        incidents = self._operations.close(caller.team_id, caller.principal, ids)
-        return svc.CloseIncidentsResponse(incidents=_incidents_out(incidents, self._operations.now()))
+        answer = _BatchAnswer(self._operations, svc.CloseIncidentsResponse)
+        self._operations.close(caller.team_id, caller.principal, ids, answer)
+        return svc.CloseIncidentsResponse(incidents=answer.incidents)
 
     # ---- lookups by event id and correlation key (SPEC section 5) ----------------------------
 
@@ -433,5 +466,6 @@ class IncidentManagementServicer(api_grpc.IncidentManagementServiceServicer):
             )
         convert.check_violations(out)
         caller = current_caller()
-        incidents = self._operations.snooze(caller.team_id, caller.principal, ids, request.duration_minutes)
-        return api.SnoozeIncidentsResponse(incidents=_incidents_out(incidents, self._operations.now()))
+        answer = _BatchAnswer(self._operations, api.SnoozeIncidentsResponse)
+        self._operations.snooze(caller.team_id, caller.principal, ids, request.duration_minutes, answer)
+        return api.SnoozeIncidentsResponse(incidents=answer.incidents)

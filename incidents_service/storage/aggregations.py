@@ -29,6 +29,9 @@ from incidents_service.storage.tables import incidents
 
 # Label keys reported per kind by GetFilterValues, the most common first.
 MAX_LABEL_KEYS = 256
+# Assignees and meta labels counted per group of ListIncidentAggregations, the most common first: a
+# group's breakdown stays bounded however many incidents it holds (SPEC 11).
+BREAKDOWN_VALUES_PER_GROUP = VALUES_PER_KEY
 
 
 def aggregate(
@@ -110,17 +113,15 @@ def _fill_breakdowns(
         found[tuple(row[:width])].status_counts[IncidentStatus(row[width])] = row[width + 1]
     for row in connection.execute(counts(matching.c.severity)):
         found[tuple(row[:width])].severity_counts[Severity(row[width])] = row[width + 1]
-    for row in connection.execute(counts(matching.c.assigned_to, matching.c.assigned_to.is_not(None))):
-        found[tuple(row[:width])].assignee_counts[row[width]] = row[width + 1]
-
-    element, meta_key, meta_value = query.exploded_meta_labels(matching.c.meta_labels)
-    meta_counts = (
-        select(*g, meta_key, meta_value, func.count())
-        .select_from(matching.join(element, true()))
-        .where(*in_page)
-        .group_by(*g, meta_key, meta_value)
+    # Assignees and meta labels can be as many as the incidents: each group keeps its most common ones.
+    assignees = _most_common_per_group(
+        connection, g, matching, [matching.c.assigned_to], [*in_page, matching.c.assigned_to.is_not(None)]
     )
-    for row in connection.execute(meta_counts):
+    for row in assignees:
+        found[tuple(row[:width])].assignee_counts[row[width]] = row[width + 1]
+    element, meta_key, meta_value = query.exploded_meta_labels(matching.c.meta_labels)
+    meta_labels = _most_common_per_group(connection, g, matching.join(element, true()), [meta_key, meta_value], in_page)
+    for row in meta_labels:
         found[tuple(row[:width])].meta_label_counts[(row[width], row[width + 1])] = row[width + 2]
 
     position = func.row_number().over(
@@ -134,6 +135,29 @@ def _fill_breakdowns(
     )
     for row in connection.execute(newest):
         found[tuple(row[:width])].incident_ids.append(row[width])
+
+
+def _most_common_per_group(
+    connection: Connection, g: list[Any], joined: Any, columns: list[Any], conditions: list[ColumnElement[bool]]
+) -> list[Any]:
+    """Rows (group values..., column values..., count): per group its BREAKDOWN_VALUES_PER_GROUP most
+    common value combinations, most common first."""
+    width = len(g)
+    counted = (
+        select(*g, *[column.label(f"v{i}") for i, column in enumerate(columns)], func.count().label("n"))
+        .select_from(joined)
+        .where(*conditions)
+        .group_by(*g, *columns)
+        .subquery("counted")
+    )
+    group_columns = [counted.c[f"g{i}"] for i in range(width)]
+    value_columns = [counted.c[f"v{i}"] for i in range(len(columns))]
+    position = func.row_number().over(partition_by=group_columns or None, order_by=(counted.c.n.desc(), *value_columns))
+    ranked = select(*group_columns, *value_columns, counted.c.n, position.label("position")).subquery("ranked")
+    statement = select(*[ranked.c[column.name] for column in (*group_columns, *value_columns)], ranked.c.n).where(
+        ranked.c.position <= BREAKDOWN_VALUES_PER_GROUP
+    )
+    return list(connection.execute(statement))
 
 
 def _domain_value(key: SortKey, value: Any) -> Any:
