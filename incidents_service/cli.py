@@ -11,6 +11,7 @@ import os
 import stat
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -61,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
         help="the most one call's queries may run (env INCIDENTS_STATEMENT_TIMEOUT_SECONDS; default 10)",
     )
 
+    serve.add_argument(
+        "--webhook-allow-networks",
+        help="comma-separated CIDRs notification targets may resolve into although loopback, private or "
+        "link-local (env INCIDENTS_WEBHOOK_ALLOW_NETWORKS; default none)",
+    )
+
     commands.add_parser("migrate", parents=[database], help="create or upgrade the database schema")
 
     teams = commands.add_parser("teams", help="manage teams").add_subparsers(
@@ -109,6 +116,9 @@ def _settings(args: argparse.Namespace) -> Settings:
         "processes": getattr(args, "processes", None),
         "statement_timeout_seconds": getattr(args, "statement_timeout_seconds", None),
     }
+    allow_networks = getattr(args, "webhook_allow_networks", None)
+    if allow_networks is not None:
+        overrides["notify"] = replace(base.notify, allow_networks=allow_networks)
     return Settings(**{**base.__dict__, **{k: v for k, v in overrides.items() if v is not None}})
 
 
