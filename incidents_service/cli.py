@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from incidents_service import auth
+from incidents_service import auth, notification_cli
 from incidents_service.config import Settings
 from incidents_service.domain.errors import DomainError, NotFound, StorageUnavailable
 from incidents_service.storage.database import create_database_engine, normalize_url, with_statement_timeout
@@ -90,6 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     keys.add_parser("list", parents=[database], help="list keys (never their secrets)")
     keys_revoke = keys.add_parser("revoke", parents=[database], help="revoke a key by its id")
     keys_revoke.add_argument("key_id")
+
+    notification_cli.add_commands(commands, database)
 
     demo = commands.add_parser("demo", parents=[database], help="load realistic demo incidents into a team")
     demo.add_argument("--team", required=True)
@@ -203,6 +205,9 @@ def run(argv: Sequence[str]) -> int:
             auth.revoke_api_key(engine, args.key_id)
             print(f"revoked API key {args.key_id}")
         return 0
+
+    if command == "notification-rules":
+        return notification_cli.run(args, engine)
 
     if command == "demo":
         from incidents_service.demo import load_demo
