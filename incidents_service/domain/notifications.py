@@ -7,6 +7,7 @@ timeline reads it (timeline.entries_of), so "acknowledged" means the same in bot
 from __future__ import annotations
 
 import enum
+import hashlib
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -103,6 +104,11 @@ class NotificationTarget:
     @property
     def host(self) -> str:
         return urlsplit(self.url).hostname or ""
+
+    @property
+    def key(self) -> str:
+        """Which receiver this is (its URL, hashed): the unit in which an incident's notifications keep order."""
+        return hashlib.sha256(self.url.encode("utf-8")).hexdigest()
 
     def shown_url(self) -> str:
         """The URL as it may be answered: without a user name or password."""

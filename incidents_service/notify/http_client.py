@@ -42,10 +42,10 @@ class AddressGuard:
             return None
         for kind, flagged in (
             ("loopback", address.is_loopback),
-            ("link-local", address.is_link_local),
-            ("private", address.is_private),
             ("unspecified", address.is_unspecified),
+            ("link-local", address.is_link_local),
             ("multicast", address.is_multicast),
+            ("private", address.is_private),
             ("reserved", address.is_reserved),
             ("not globally routable", not address.is_global),
         ):

@@ -109,7 +109,12 @@ class NotificationRepository:
         self._connection.execute(
             update(notifications)
             .where(_n.rule_id == rule.id, _n.team_id == self._team_id, _PENDING)
-            .values(target_kind=rule.target.kind.value, target_host=rule.target.host, rule_name=rule.name)
+            .values(
+                target_kind=rule.target.kind.value,
+                target_host=rule.target.host,
+                target_key=rule.target.key,
+                rule_name=rule.name,
+            )
         )
 
     def delete_rule(self, rule_id: str, now: datetime) -> bool:
@@ -183,6 +188,7 @@ class NotificationRepository:
                             "rule_name": rule.name,
                             "target_kind": rule.target.kind.value,
                             "target_host": rule.target.host,
+                            "target_key": rule.target.key,
                             "change_id": change_id,
                             "state": DeliveryState.PENDING.value,
                             "attempts": 0,
@@ -282,8 +288,9 @@ class DeliveryQueue:
     def claim(self, holder: str, now: datetime, lease_seconds: float, limit: int) -> list[ClaimedNotification]:
         """Claim up to `limit` due notifications for `lease_seconds`.
 
-        Only the first pending notification of each (incident, rule) may be claimed: the next waits until
-        it is delivered or failed, which keeps each receiver's view of an incident in order. Claimed rows
+        Only the first pending notification of each incident to each receiver may be claimed: the next
+        waits until it is delivered or failed, so every receiver sees each incident's changes in order
+        (and one receiver that is down holds up no other). Claimed rows
         are locked and skipped by concurrent claims (PostgreSQL), so two dispatchers never hold one row;
         on SQLite the unit of work holds the one write lock. A dispatcher that dies leaves its claims to
         be taken again when their lease ends.
@@ -291,7 +298,7 @@ class DeliveryQueue:
         earlier = notifications.alias("earlier")
         blocked = exists().where(
             earlier.c.incident_id == _n.incident_id,
-            earlier.c.rule_id == _n.rule_id,
+            earlier.c.target_key == _n.target_key,
             earlier.c.state == literal_column("'pending'"),
             earlier.c.seq < _n.seq,
         )

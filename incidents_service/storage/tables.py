@@ -276,6 +276,8 @@ notifications = Table(
     # Where it goes, for ListIncidentActions: the rule's target (kept current while pending), host only.
     Column("target_kind", String(16), nullable=False),
     Column("target_host", String(2048), nullable=False),
+    # Which receiver (a hash of its URL): an incident's notifications to one receiver go in order.
+    Column("target_key", String(64), nullable=False),
     Column(
         "change_id", String(36), ForeignKey("notification_changes.id", ondelete="CASCADE"), nullable=False, index=True
     ),
@@ -298,11 +300,11 @@ Index(
     postgresql_where=_pending,
     sqlite_where=_pending,
 )
-# "Is an earlier one of this incident and rule still pending?" (the order of delivery).
+# "Is an earlier one of this incident to this receiver still pending?" (the order of delivery).
 Index(
     "ix_notifications_pending_order",
     notifications.c.incident_id,
-    notifications.c.rule_id,
+    notifications.c.target_key,
     notifications.c.seq,
     postgresql_where=_pending,
     sqlite_where=_pending,

@@ -63,8 +63,9 @@ class NotificationRulesService(Protocol):
 
     async def update_notification_rule(self, request: UpdateNotificationRuleRequest, ctx: RequestContext[UpdateNotificationRuleRequest, UpdateNotificationRuleResponse], /) -> UpdateNotificationRuleResponse:
         """
-        Replaces the fields of a rule named by update_mask. Changes already
-        notified keep their notifications; the new values apply to later changes.
+        Replaces the fields of a rule named by update_mask. The new values decide
+        which later changes fire it; its notifications not yet delivered go to
+        its new target.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -268,8 +269,9 @@ class NotificationRulesServiceClient(ConnectClient):
         timeout_ms: int | None = None,
     ) -> UpdateNotificationRuleResponse:
         """
-        Replaces the fields of a rule named by update_mask. Changes already
-        notified keep their notifications; the new values apply to later changes.
+        Replaces the fields of a rule named by update_mask. The new values decide
+        which later changes fire it; its notifications not yet delivered go to
+        its new target.
         """
         return await self.execute_unary(
             request=request,

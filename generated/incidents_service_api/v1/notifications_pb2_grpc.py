@@ -98,8 +98,9 @@ class NotificationRulesServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def UpdateNotificationRule(self, request, context):
-        """Replaces the fields of a rule named by update_mask. Changes already
-        notified keep their notifications; the new values apply to later changes.
+        """Replaces the fields of a rule named by update_mask. The new values decide
+        which later changes fire it; its notifications not yet delivered go to
+        its new target.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -65,6 +65,7 @@ def upgrade() -> None:
         sa.Column("rule_name", sa.String(length=1024), nullable=False),
         sa.Column("target_kind", sa.String(length=16), nullable=False),
         sa.Column("target_host", sa.String(length=2048), nullable=False),
+        sa.Column("target_key", sa.String(length=64), nullable=False),
         sa.Column("change_id", sa.String(length=36), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
@@ -94,7 +95,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_notifications_pending_order",
         "notifications",
-        ["incident_id", "rule_id", "seq"],
+        ["incident_id", "target_key", "seq"],
         postgresql_where=sa.text(PENDING),
         sqlite_where=sa.text(PENDING),
     )
