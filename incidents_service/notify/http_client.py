@@ -45,8 +45,8 @@ class AddressGuard:
             ("unspecified", address.is_unspecified),
             ("link-local", address.is_link_local),
             ("multicast", address.is_multicast),
-            ("private", address.is_private),
             ("reserved", address.is_reserved),
+            ("private", address.is_private),
             ("not globally routable", not address.is_global),
         ):
             if flagged:
