@@ -27,8 +27,10 @@ from sqlalchemy import Engine, func, select
 
 from incidents_service import auth
 from incidents_service.config import Settings
+from incidents_service.domain.notifications import DeliveryState
 from incidents_service.notify.settings import NotifySettings
 from incidents_service.storage.migrate import migrate
+from incidents_service.storage.notifications import notification_counts
 from incidents_service.storage.tables import notification_changes, notifications
 from tests.builders import RESOLVED, alert, report, status_details, sv, svs, violated_fields
 from tests.conftest import BackgroundServer, Client
@@ -645,3 +647,20 @@ def test_the_outbox_rows_are_written_in_the_changes_transaction(world):
     with world.engine.connect() as connection:
         rows = connection.execute(select(notifications.c.id).where(notifications.c.team_id == team_id)).all()
     assert len(rows) == 1
+
+
+def test_notifications_are_counted_by_state(world, receivers):
+    with world.engine.connect() as connection:
+        before = notification_counts(connection)
+    team_id, client, rules = world.team()
+    rules.webhook(receivers().url, [nt.NOTIFICATION_CHANGE_OPENED])
+    rules.webhook("http://127.0.0.1:9/", [nt.NOTIFICATION_CHANGE_OPENED])  # refused: fails
+    _open(client, f"k-{uuid.uuid4().hex}")
+    settled(world.engine, team_id)
+    with world.engine.connect() as connection:
+        after = notification_counts(connection)
+    assert {state: after[state] - before[state] for state in after} == {
+        DeliveryState.PENDING: 0,
+        DeliveryState.DELIVERED: 1,
+        DeliveryState.FAILED: 1,
+    }
