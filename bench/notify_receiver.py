@@ -30,7 +30,7 @@ async def serve(port: int) -> int:
                 received += 1
                 writer.write(ANSWER)
                 await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
             pass
         finally:
             writer.close()
