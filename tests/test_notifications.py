@@ -649,16 +649,21 @@ def test_the_outbox_rows_are_written_in_the_changes_transaction(world):
     assert len(rows) == 1
 
 
+def _counts(engine: Engine) -> dict[DeliveryState, int]:
+    with engine.connect() as connection:
+        return notification_counts(connection)
+
+
 def test_notifications_are_counted_by_state(world, receivers):
-    with world.engine.connect() as connection:
-        before = notification_counts(connection)
+    # Counts are over every team: earlier tests' notifications settle first.
+    wait_for(lambda: _counts(world.engine)[DeliveryState.PENDING] == 0, 30, "earlier notifications to settle")
+    before = _counts(world.engine)
     team_id, client, rules = world.team()
     rules.webhook(receivers().url, [nt.NOTIFICATION_CHANGE_OPENED])
     rules.webhook("http://127.0.0.1:9/", [nt.NOTIFICATION_CHANGE_OPENED])  # refused: fails
     _open(client, f"k-{uuid.uuid4().hex}")
     settled(world.engine, team_id)
-    with world.engine.connect() as connection:
-        after = notification_counts(connection)
+    after = _counts(world.engine)
     assert {state: after[state] - before[state] for state in after} == {
         DeliveryState.PENDING: 0,
         DeliveryState.DELIVERED: 1,
