@@ -14,6 +14,12 @@ its full time; the report says how many were re-triggered (those calls load the 
 The HTTP rows (Connect JSON GetIncident, PagerDuty enqueue) are driven from this process by
 bench/http_load.py against the same server's HTTP listener.
 
+Notifications (SPEC 14): `ingest_rules` is the ingest scenario again once the team has 10 enabled rules
+that every new incident matches (each call then writes 2,500 notifications in its transaction), beside
+`ingest` without rules; the server's dispatcher delivers them meanwhile to a local receiver
+(bench/notify_receiver.py, its own process). `delivery` then measures how many notifications per second
+the dispatcher delivers from the backlog, with no other load.
+
 Environment: INCIDENTS_BENCH_POSTGRES_URL, BENCH_INCIDENTS (default 100000), BENCH_SECONDS (default 8),
 BENCH_SCENARIOS (a comma-separated subset), BENCH_SERVER_CPUS (pin the servers to these CPUs, e.g. 1),
 BENCH_PROCESSES (default 1: `serve --processes N`; with N > 1 the load generator opens 2N connections
@@ -52,6 +58,9 @@ from incidents_service_api.v1 import incidents_service_api_pb2_grpc as api_grpc
 from bench.http_load import http_load
 from bench.scale import ADMIN_URL, BIN, free_port, load_team
 from incidents_service import auth
+from incidents_service.domain.notifications import ChangeType, NotificationTarget, RuleDraft, TargetKind
+from incidents_service.notification_operations import NotificationOperations
+from incidents_service.operations import IncidentOperations
 from incidents_service.storage.database import create_database_engine
 from incidents_service.storage.migrate import migrate
 
@@ -65,8 +74,10 @@ WORKERS = int(os.environ.get("INCIDENTS_WORKERS", "16"))  # the server's threads
 IN_FLIGHT = 16
 ALERT_BATCH = 500
 SCENARIOS = os.environ.get(
-    "BENCH_SCENARIOS", "plain,health,get,list,list_next,batch_get,acknowledge,ingest,connect_get,pagerduty_enqueue"
+    "BENCH_SCENARIOS",
+    "plain,health,get,list,list_next,batch_get,acknowledge,ingest,ingest_rules,delivery,connect_get,pagerduty_enqueue",
 ).split(",")
+NOTIFY_RULES = 10
 # Scenarios over HTTP (bench/http_load.py: an asyncio HTTP/1.1 load generator in this process).
 HTTP_SCENARIOS = ("connect_get", "pagerduty_enqueue")
 NAMES = {
@@ -78,12 +89,15 @@ NAMES = {
     "batch_get": "BatchGetIncident (20 ids)",
     "acknowledge": "AcknowledgeIncidents (1 id)",
     "ingest": f"ReportAlertEvents ({ALERT_BATCH} events)",
+    "ingest_rules": f"ReportAlertEvents ({ALERT_BATCH} events), {NOTIFY_RULES} matching notification rules",
+    "delivery": "Notification deliveries to a local receiver (backlog, no other load)",
     "connect_get": "HTTP: Connect JSON GetIncident (POST)",
     "pagerduty_enqueue": "HTTP: PagerDuty /v2/enqueue (1 trigger event)",
 }
 # Calls per second as a share of the plain server's Health/Check (SPEC 11, issue 10).
 TARGETS = {"get": 0.5, "list": 0.25, "list_next": 0.25, "batch_get": 0.25, "acknowledge": 0.2}
 INGEST_TARGET = 0.3  # events per second as a share of plain psycopg inserting the same rows
+RULES_TARGET = 0.8  # ingestion with 10 matching rules as a share of ingestion without (SPEC 14, issue 13)
 RSS_TARGET_MB = 300
 
 
@@ -314,6 +328,43 @@ def plain_insert_rate(url: str, team_id: str, seconds: float) -> float:
     return inserted / (time.perf_counter() - started)
 
 
+def add_rules(url: str, team_id: str, receiver_url: str) -> None:
+    """NOTIFY_RULES enabled webhook rules that every new incident of the bench matches."""
+    engine = create_database_engine(url)
+    rules = NotificationOperations(IncidentOperations(engine))
+    for number in range(NOTIFY_RULES):
+        target = NotificationTarget(TargetKind.WEBHOOK, f"{receiver_url}/{number}", "bench-signing-secret-0123")
+        draft = RuleDraft(
+            f"bench {number}", True, frozenset({ChangeType.OPENED, ChangeType.REOPENED}), None, [], target
+        )
+        rules.create_rule(team_id, "bench", draft)
+    engine.dispose()
+
+
+def delivery_rate(url: str) -> dict[str, Any]:
+    """Notifications delivered per second by the server's dispatcher over SECONDS, from the backlog."""
+
+    def counts(conn: psycopg.Connection[Any]) -> tuple[int, int]:
+        row = conn.execute(
+            "SELECT count(*) FILTER (WHERE state = 'delivered'), count(*) FILTER (WHERE state = 'pending')"
+            " FROM notifications"
+        ).fetchone()
+        assert row is not None
+        return int(row[0]), int(row[1])
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        delivered_before, pending = counts(conn)
+        started = time.perf_counter()
+        time.sleep(SECONDS)
+        delivered_after, pending_after = counts(conn)
+        elapsed = time.perf_counter() - started
+    if pending_after == 0:
+        print("  delivery: the backlog ran out before the end: the rate is a lower bound", flush=True)
+    rate = (delivered_after - delivered_before) / elapsed
+    return {"calls": delivered_after - delivered_before, "calls_per_s": rate, "p50": float("nan"),
+            "p99": float("nan"), "seconds": elapsed, "pending_before": pending}  # fmt: skip
+
+
 def run_driver(scenario: str, addresses: list[str], key: str, fixtures_path: Path) -> dict[str, Any]:
     command = [sys.executable, "-m", "bench.throughput", "--drive", scenario, "--address", ",".join(addresses)]
     command += ["--key", key, "--fixtures", str(fixtures_path)]
@@ -472,10 +523,20 @@ def main() -> int:
         fixtures_path = Path(f"/tmp/{database}.json")
         fixtures_path.write_text(json.dumps({"ids": ids, "triggered": triggered, "keys": keys, "run": database}))
 
-        plain_port, port, http_port = free_port(), free_port(), free_port()
+        plain_port, port, http_port, receiver_port = free_port(), free_port(), free_port(), free_port()
+        receiver = subprocess.Popen(
+            [sys.executable, "-m", "bench.notify_receiver", str(receiver_port)],
+            stdout=subprocess.PIPE,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
         plain_command = [sys.executable, "-m", "bench.throughput", "--plain-server", str(plain_port)]
         servers.append(subprocess.Popen(plain_command, preexec_fn=pin, cwd=Path(__file__).resolve().parent.parent))
-        env = {**os.environ, "INCIDENTS_DATABASE_URL": url, "INCIDENTS_LOG_LEVEL": "WARNING"}
+        env = {
+            **os.environ,
+            "INCIDENTS_DATABASE_URL": url,
+            "INCIDENTS_LOG_LEVEL": "WARNING",
+            "INCIDENTS_WEBHOOK_ALLOW_NETWORKS": "127.0.0.0/8",  # the local receiver
+        }
         server = subprocess.Popen(serve_command(port, http_port), env=env, preexec_fn=pin)
         servers.append(server)
         plain_address, address = f"127.0.0.1:{plain_port}", f"127.0.0.1:{port}"
@@ -491,7 +552,11 @@ def main() -> int:
             addresses = [plain_address] if scenario == "plain" else [address] * connections
             serving = servers[0] if scenario == "plain" else server
             cpu_before = cpu_seconds(serving.pid)
-            if scenario in HTTP_SCENARIOS:
+            if scenario == "ingest_rules":
+                add_rules(url, team.id, f"http://127.0.0.1:{receiver_port}/hook")
+            if scenario == "delivery":
+                results[scenario] = row = delivery_rate(url)
+            elif scenario in HTTP_SCENARIOS:
                 results[scenario] = row = run_http(scenario, f"http://127.0.0.1:{http_port}", key, ids)
             else:
                 results[scenario] = row = run_driver(scenario, addresses, key, fixtures_path)
@@ -506,12 +571,17 @@ def main() -> int:
         plain_inserts = plain_insert_rate(url, team.id, SECONDS) if "ingest" in results else 0.0
         memory.stop()
         print_report(results, plain_inserts, memory)
+        receiver.send_signal(signal.SIGTERM)
+        received = int((receiver.communicate(timeout=30)[0] or b"0").strip() or 0)
+        print(f"\nthe local receiver got {received:,} notification requests")
         fixtures_path.unlink()
         return 0
     finally:
         for process in servers:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=60)
+        if "receiver" in locals() and receiver.poll() is None:
+            receiver.kill()
         with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
@@ -531,6 +601,14 @@ def print_report(results: dict[str, dict[str, Any]], plain_events_per_s: float, 
         print(
             f"| {NAMES[scenario]} | {row['calls_per_s']:.1f} | {row['p50']:.2f} | {row['p99']:.2f} | "
             f"{row['server_cpu_ms']:.3f} | {ratio:.2f} | {f'>= {target}' if target is not None else ''} | {verdict} |"
+        )
+    if "ingest" in results and "ingest_rules" in results:
+        with_rules = results["ingest_rules"]["items_per_s"]
+        ratio = with_rules / results["ingest"]["items_per_s"]
+        verdict = "met" if ratio >= RULES_TARGET else "missed"
+        print(
+            f"| ReportAlertEvents with {NOTIFY_RULES} matching rules, events/s (ratio to without rules) | "
+            f"{with_rules:,.0f} | | | | {ratio:.2f} | >= {RULES_TARGET} | {verdict} |"
         )
     if "ingest" in results:
         events = results["ingest"]["items_per_s"]

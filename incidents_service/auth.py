@@ -30,13 +30,16 @@ CLOSE = "incidents:close"
 DELETE = "incidents:delete"
 WRITE = "incidents:write"
 INGEST = "incidents:ingest"
-ALL_PERMISSIONS = frozenset({READ, ASSIGN, ACKNOWLEDGE, CLOSE, DELETE, WRITE, INGEST})
+MANAGE_NOTIFICATIONS = "notifications:manage"
+ALL_PERMISSIONS = frozenset({READ, ASSIGN, ACKNOWLEDGE, CLOSE, DELETE, WRITE, INGEST, MANAGE_NOTIFICATIONS})
 
 _INCIDENTS = "/com.coralogixapis.incidents.v1.IncidentsService/"
 _INGESTION = "/incidents_service.v1.AlertIngestionService/"
 _MANAGEMENT = "/incidents_service.v1.IncidentManagementService/"
 _NOTES = "/incidents_service.v1.IncidentNotesService/"
 _INSIGHTS = "/incidents_service.v1.IncidentInsightsService/"
+_NOTIFICATION_RULES = "/incidents_service.v1.NotificationRulesService/"
+_ACTIONS = "/incidents_service.v1.IncidentActionsService/"
 
 # The permission each rpc needs (SPEC section 2). An rpc missing here is refused, never let through.
 METHOD_PERMISSIONS: dict[str, str] = {
@@ -75,6 +78,17 @@ METHOD_PERMISSIONS: dict[str, str] = {
     _NOTES + "CreateNote": WRITE,
     _NOTES + "UpdateNote": WRITE,
     _NOTES + "DeleteNote": WRITE,
+    **{
+        _NOTIFICATION_RULES + name: MANAGE_NOTIFICATIONS
+        for name in (
+            "CreateNotificationRule",
+            "GetNotificationRule",
+            "ListNotificationRules",
+            "UpdateNotificationRule",
+            "DeleteNotificationRule",
+        )
+    },
+    _ACTIONS + "ListIncidentActions": READ,
 }
 
 # The HTTP routes that are not rpcs (SPEC 12): the alert intakes of Alertmanager and PagerDuty senders.

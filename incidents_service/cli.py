@@ -11,11 +11,12 @@ import os
 import stat
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from incidents_service import auth
+from incidents_service import auth, notification_cli
 from incidents_service.config import Settings
 from incidents_service.domain.errors import DomainError, NotFound, StorageUnavailable
 from incidents_service.storage.database import create_database_engine, normalize_url, with_statement_timeout
@@ -61,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
         help="the most one call's queries may run (env INCIDENTS_STATEMENT_TIMEOUT_SECONDS; default 10)",
     )
 
+    serve.add_argument(
+        "--webhook-allow-networks",
+        help="comma-separated CIDRs notification targets may resolve into although loopback, private or "
+        "link-local (env INCIDENTS_WEBHOOK_ALLOW_NETWORKS; default none)",
+    )
+
     commands.add_parser("migrate", parents=[database], help="create or upgrade the database schema")
 
     teams = commands.add_parser("teams", help="manage teams").add_subparsers(
@@ -83,6 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     keys.add_parser("list", parents=[database], help="list keys (never their secrets)")
     keys_revoke = keys.add_parser("revoke", parents=[database], help="revoke a key by its id")
     keys_revoke.add_argument("key_id")
+
+    notification_cli.add_commands(commands, database)
 
     demo = commands.add_parser("demo", parents=[database], help="load realistic demo incidents into a team")
     demo.add_argument("--team", required=True)
@@ -109,6 +118,9 @@ def _settings(args: argparse.Namespace) -> Settings:
         "processes": getattr(args, "processes", None),
         "statement_timeout_seconds": getattr(args, "statement_timeout_seconds", None),
     }
+    allow_networks = getattr(args, "webhook_allow_networks", None)
+    if allow_networks is not None:
+        overrides["notify"] = replace(base.notify, allow_networks=allow_networks)
     return Settings(**{**base.__dict__, **{k: v for k, v in overrides.items() if v is not None}})
 
 
@@ -193,6 +205,9 @@ def run(argv: Sequence[str]) -> int:
             auth.revoke_api_key(engine, args.key_id)
             print(f"revoked API key {args.key_id}")
         return 0
+
+    if command == "notification-rules":
+        return notification_cli.run(args, engine)
 
     if command == "demo":
         from incidents_service.demo import load_demo

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from incidents_service.notify.settings import NotifySettings
 
 DEFAULT_DATABASE_URL = "sqlite:///incidents.db"
 DEFAULT_LISTEN = "127.0.0.1:50051"
@@ -26,6 +28,7 @@ class Settings:
     statement_timeout_seconds: float = 10.0
     processes: int = 1  # serving processes sharing the listen port
     reuse_port: bool = False  # set by `serve --processes N` for its children only
+    notify: NotifySettings = field(default_factory=NotifySettings)  # the notification dispatcher (SPEC 14)
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -42,6 +45,7 @@ class Settings:
             statement_timeout_seconds=float(env.get("INCIDENTS_STATEMENT_TIMEOUT_SECONDS", "10")),
             processes=int(env.get("INCIDENTS_PROCESSES", "1")),
             reuse_port=env.get("INCIDENTS_REUSE_PORT", "") == "1",
+            notify=NotifySettings.from_environment(env),
         )
 
     def for_child_process(self) -> dict[str, str]:
@@ -59,6 +63,7 @@ class Settings:
             "INCIDENTS_STATEMENT_TIMEOUT_SECONDS": str(self.statement_timeout_seconds),
             "INCIDENTS_PROCESSES": "1",
             "INCIDENTS_REUSE_PORT": "1",
+            **self.notify.for_child_process(),
         }
 
     def problems(self) -> list[str]:
@@ -77,6 +82,7 @@ class Settings:
             found.append("statement timeout must be between 0.1 and 3600 seconds")
         if self.processes > 1 and self.listen.endswith(":0"):
             found.append("--processes needs a fixed port: the processes share it")
+        found.extend(self.notify.problems())
         if self.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             found.append("log level must be DEBUG, INFO, WARNING or ERROR")
         host, _, port = self.listen.rpartition(":")

@@ -111,6 +111,14 @@ class IncidentOperations:
     def _read(self, team_id: str) -> UnitOfWork:
         return UnitOfWork(self._read_engine, team_id, write=False)
 
+    def reading(self, team_id: str) -> UnitOfWork:
+        """A read-only unit of work, for operations of other modules (notifications)."""
+        return self._read(team_id)
+
+    def writing(self, team_id: str, work: Callable[[UnitOfWork], T]) -> T:
+        """`work` in one write transaction retried whole, for operations of other modules (notifications)."""
+        return self._write(team_id, work)
+
     def _write(self, team_id: str, work: Callable[[UnitOfWork], T]) -> T:
         """Run `work` in one write transaction, retried whole when a concurrent writer won a race."""
         for attempt in range(_MAX_ATTEMPTS):

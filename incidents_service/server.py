@@ -34,6 +34,9 @@ from incidents_service_api.v1 import incident_insights_pb2_grpc as ins_grpc
 from incidents_service_api.v1 import incidents_service_api_connect as api_connect
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
 from incidents_service_api.v1 import incidents_service_api_pb2_grpc as api_grpc
+from incidents_service_api.v1 import notifications_connect as nt_connect
+from incidents_service_api.v1 import notifications_pb2 as nt
+from incidents_service_api.v1 import notifications_pb2_grpc as nt_grpc
 from sqlalchemy import Engine
 
 from incidents_service.api.calls import Calls
@@ -47,6 +50,7 @@ from incidents_service.api.http import (
 from incidents_service.api.insights_servicers import IncidentInsightsServicer, IncidentNotesServicer
 from incidents_service.api.intake import AlertIntake
 from incidents_service.api.interceptor import CallInterceptor
+from incidents_service.api.notification_servicers import IncidentActionsServicer, NotificationRulesServicer
 from incidents_service.api.page_tokens import PageTokenCodec
 from incidents_service.api.reflection import enable_documented_reflection
 from incidents_service.api.servicers import (
@@ -56,6 +60,8 @@ from incidents_service.api.servicers import (
 )
 from incidents_service.auth import Authenticator
 from incidents_service.config import Settings
+from incidents_service.notification_operations import NotificationOperations
+from incidents_service.notify.dispatcher import Dispatcher
 from incidents_service.operations import IncidentOperations
 from incidents_service.storage.database import create_control_engine, ping
 from incidents_service.storage.unit_of_work import UnitOfWork
@@ -68,6 +74,8 @@ SERVICE_NAMES = (
     api.DESCRIPTOR.services_by_name["IncidentManagementService"].full_name,
     ins.DESCRIPTOR.services_by_name["IncidentNotesService"].full_name,
     ins.DESCRIPTOR.services_by_name["IncidentInsightsService"].full_name,
+    nt.DESCRIPTOR.services_by_name["NotificationRulesService"].full_name,
+    nt.DESCRIPTOR.services_by_name["IncidentActionsService"].full_name,
 )
 # The asyncio health servicer (grpc_health.v1.health.aio), which grpc-stubs does not know yet.
 AsyncHealthServicer: Any = health.aio.HealthServicer  # type: ignore[attr-defined]
@@ -152,7 +160,10 @@ class IncidentsServer:
         self._storage_threads = futures.ThreadPoolExecutor(settings.workers, thread_name_prefix="storage")
         self._control_threads = futures.ThreadPoolExecutor(2, thread_name_prefix="control")
         self.operations = IncidentOperations(engine)
+        self.notifications = NotificationOperations(self.operations)
         self.page_tokens = PageTokenCodec(load_page_token_secret(engine))
+        # Delivers the outbox (SPEC 14): every serving process runs one; replicas share the work.
+        self.dispatcher = Dispatcher(engine, self._storage_threads, settings.notify)
         self._ingestion = AlertIngestionServicer(self.operations)
         self.port = 0
         self.http_port = 0
@@ -191,6 +202,16 @@ class IncidentsServer:
                 IncidentInsightsServicer(self.operations, self.page_tokens),
                 ins_grpc.add_IncidentInsightsServiceServicer_to_server,
                 ins_connect.IncidentInsightsServiceASGIApplication,
+            ),
+            ServedService(
+                NotificationRulesServicer(self.notifications, self.page_tokens),
+                nt_grpc.add_NotificationRulesServiceServicer_to_server,
+                nt_connect.NotificationRulesServiceASGIApplication,
+            ),
+            ServedService(
+                IncidentActionsServicer(self.notifications, self.page_tokens),
+                nt_grpc.add_IncidentActionsServiceServicer_to_server,
+                nt_connect.IncidentActionsServiceASGIApplication,
             ),
         ]
 
@@ -238,6 +259,7 @@ class IncidentsServer:
             self._http_socket = bind_http_socket(settings.http_listen, settings.reuse_port)
         await server.start()
         await self._health.start()
+        self.dispatcher.start()
         self.port = port
         if self._http_socket is not None:
             await self._start_http(calls, services)
@@ -269,6 +291,9 @@ class IncidentsServer:
         """Refuse new calls, let those in flight finish within `grace` seconds, release everything."""
         if self._health is not None:
             await self._health.stop()
+        # Beside the drain: deliveries in flight finish (each within its 5 s timeout) and are recorded;
+        # nothing new is claimed.
+        dispatcher_stopped = asyncio.create_task(self.dispatcher.stop())
         if self._http_server is not None:
             # uvicorn stops listening, closes idle connections and waits for requests in flight (up
             # to its graceful timeout, the same grace), while gRPC drains beside it.
@@ -277,6 +302,7 @@ class IncidentsServer:
             await self._server.stop(grace)
         if self._http_task is not None:
             await self._http_task
+        await dispatcher_stopped
         self._storage_threads.shutdown(wait=True, cancel_futures=True)
         self._control_threads.shutdown(wait=True, cancel_futures=True)
         self.control_engine.dispose()

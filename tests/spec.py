@@ -22,6 +22,7 @@ SPEC_PERMISSIONS = {
             "ListNotes",
             "GetIncidentTimeline",
             "GetIncidentStatistics",
+            "ListIncidentActions",
         )
     },
     "AssignIncidents": "incidents:assign",
@@ -39,6 +40,16 @@ SPEC_PERMISSIONS = {
     "UpdateNote": "incidents:write",
     "DeleteNote": "incidents:write",
     "ReportAlertEvents": "incidents:ingest",
+    **{
+        name: "notifications:manage"
+        for name in (
+            "CreateNotificationRule",
+            "GetNotificationRule",
+            "ListNotificationRules",
+            "UpdateNotificationRule",
+            "DeleteNotificationRule",
+        )
+    },
 }
 
 READ_RPCS = frozenset(name for name, permission in SPEC_PERMISSIONS.items() if permission == "incidents:read")

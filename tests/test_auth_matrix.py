@@ -1,8 +1,9 @@
 """The complete authentication / permission / isolation matrix of SPEC section 2, over the real channel.
 
 The rpcs come from the service descriptors (IncidentsService 19, AlertIngestionService 1,
-IncidentManagementService 3, IncidentNotesService 5, IncidentInsightsService 2), each with a valid
-request on a real incident (and note) of the caller's team, so a call let through by mistake would
+IncidentManagementService 3, IncidentNotesService 5, IncidentInsightsService 2, NotificationRulesService 5,
+IncidentActionsService 1), each with a valid request on a real incident (and note, and notification rule) of
+the caller's team, so a call let through by mistake would
 succeed and be seen. Every rpc is called:
 
 - with no metadata, a malformed authorization header, an unknown key, a revoked key: UNAUTHENTICATED;
@@ -42,6 +43,8 @@ from grpc_status import rpc_status
 from incidents_service_api.v1 import incident_insights_pb2 as ins
 from incidents_service_api.v1 import incident_insights_pb2_grpc as ins_grpc
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
+from incidents_service_api.v1 import notifications_pb2 as nt
+from incidents_service_api.v1 import notifications_pb2_grpc as nt_grpc
 
 from incidents_service import auth
 from tests.builders import alert, get, report, status_details, sv, svs
@@ -54,6 +57,8 @@ SERVICES = [
     api.DESCRIPTOR.services_by_name["IncidentManagementService"],
     ins.DESCRIPTOR.services_by_name["IncidentNotesService"],
     ins.DESCRIPTOR.services_by_name["IncidentInsightsService"],
+    nt.DESCRIPTOR.services_by_name["NotificationRulesService"],
+    nt.DESCRIPTOR.services_by_name["IncidentActionsService"],
 ]
 EXPECTED_RPC_COUNTS = {
     "com.coralogixapis.incidents.v1.IncidentsService": 19,
@@ -61,6 +66,8 @@ EXPECTED_RPC_COUNTS = {
     "incidents_service.v1.IncidentManagementService": 3,
     "incidents_service.v1.IncidentNotesService": 5,
     "incidents_service.v1.IncidentInsightsService": 2,
+    "incidents_service.v1.NotificationRulesService": 5,
+    "incidents_service.v1.IncidentActionsService": 1,
 }
 
 
@@ -74,9 +81,18 @@ class Target:
     correlation_key: str
     label: str  # the value of its contextual label `tag`, unique to it
     note_id: str  # a note on it
+    rule_id: str  # a notification rule of its team
 
     def names(self) -> list[str]:
-        return [self.incident_id, self.event_id, self.cx_event_key, self.correlation_key, self.label, self.note_id]
+        return [
+            self.incident_id,
+            self.event_id,
+            self.cx_event_key,
+            self.correlation_key,
+            self.label,
+            self.note_id,
+            self.rule_id,
+        ]
 
 
 def _hex() -> str:
@@ -86,7 +102,13 @@ def _hex() -> str:
 def _missing_target() -> Target:
     """Names of the same shapes and lengths as a real Target's, that exist in no team."""
     return Target(
-        str(uuid.uuid4()), str(uuid.uuid4()), f"cx-{_hex()}", f"corr-{_hex()}", f"tag-{_hex()}", str(uuid.uuid4())
+        str(uuid.uuid4()),
+        str(uuid.uuid4()),
+        f"cx-{_hex()}",
+        f"corr-{_hex()}",
+        f"tag-{_hex()}",
+        str(uuid.uuid4()),
+        str(uuid.uuid4()),
     )
 
 
@@ -111,6 +133,16 @@ def _statistics_request(incident_filter: pb.IncidentQueryFilter, label_key: str)
         to_time=Timestamp(seconds=now + 86_400),
         bucket_count=4,
         contextual_label_key=label_key,
+    )
+
+
+def _rule(name: str) -> nt.NotificationRule:
+    """A disabled rule: the matrix checks who may manage rules, not deliveries (none are made)."""
+    return nt.NotificationRule(
+        name=name,
+        enabled=False,
+        changes=[nt.NOTIFICATION_CHANGE_OPENED],
+        webhook=nt.WebhookTarget(url="https://receiver.invalid/hook"),
     )
 
 
@@ -162,6 +194,14 @@ REQUESTS: dict[str, Callable[[Target], Message]] = {
     "DeleteNote": lambda t: ins.DeleteNoteRequest(id=t.note_id),
     "GetIncidentTimeline": lambda t: ins.GetIncidentTimelineRequest(incident_id=t.incident_id, pagination=_page()),
     "GetIncidentStatistics": lambda t: _statistics_request(pb.IncidentQueryFilter(**_tag_filter(t.label)), "tag"),
+    "CreateNotificationRule": lambda t: nt.CreateNotificationRuleRequest(rule=_rule(f"matrix {t.label}")),
+    "GetNotificationRule": lambda t: nt.GetNotificationRuleRequest(id=t.rule_id),
+    "ListNotificationRules": lambda t: nt.ListNotificationRulesRequest(pagination=_page()),
+    "UpdateNotificationRule": lambda t: nt.UpdateNotificationRuleRequest(
+        id=t.rule_id, rule=nt.NotificationRule(name="renamed"), update_mask=FieldMask(paths=["name"])
+    ),
+    "DeleteNotificationRule": lambda t: nt.DeleteNotificationRuleRequest(id=t.rule_id),
+    "ListIncidentActions": lambda t: nt.ListIncidentActionsRequest(incident_id=t.incident_id, pagination=_page()),
 }
 
 # Rpcs that name one incident (by id, event id or correlation key): another team's is NOT_FOUND.
@@ -186,6 +226,10 @@ NAMING_RPCS = {
     "GetNote": "note_id",
     "UpdateNote": "note_id",
     "DeleteNote": "note_id",
+    "GetNotificationRule": "rule_id",
+    "UpdateNotificationRule": "rule_id",
+    "DeleteNotificationRule": "rule_id",
+    "ListIncidentActions": "incident_id",
 }
 BATCH_RPCS = {
     "AssignIncidents",
@@ -279,12 +323,29 @@ def _seed(client: Client, name: str = "target") -> Target:
     note = ins_grpc.IncidentNotesServiceStub(client.channel).CreateNote(
         ins.CreateNoteRequest(incident_id=incident_id, body=f"note on {name}"), metadata=client.metadata
     )
-    return Target(incident_id, events.incident_events[0].id.value, cx_event_key, correlation_key, label, note.note.id)
+    rules = nt_grpc.NotificationRulesServiceStub(client.channel)
+    # A team holds at most 100 rules and the module's teams seed hundreds of targets: the oldest rules
+    # (of targets earlier tests are done with) make room.
+    listed = rules.ListNotificationRules(nt.ListNotificationRulesRequest(pagination=_page()), metadata=client.metadata)
+    for old in listed.rules[: max(0, len(listed.rules) - 80)]:
+        rules.DeleteNotificationRule(nt.DeleteNotificationRuleRequest(id=old.id), metadata=client.metadata)
+    rule = rules.CreateNotificationRule(
+        nt.CreateNotificationRuleRequest(rule=_rule(f"rule of {name}")), metadata=client.metadata
+    )
+    return Target(
+        incident_id,
+        events.incident_events[0].id.value,
+        cx_event_key,
+        correlation_key,
+        label,
+        note.note.id,
+        rule.rule.id,
+    )
 
 
-def _state(client: Client, target: Target) -> tuple[bytes, bytes, bytes, int]:
-    """What the target's team sees of it: the incident, its events and notes, and the incidents carrying its
-    label."""
+def _state(client: Client, target: Target) -> tuple[bytes, bytes, bytes, int, bytes]:
+    """What the target's team sees of it: the incident, its events and notes, the incidents carrying its
+    label, and its notification rule."""
     try:
         incident = client.incidents.GetIncident(get(target.incident_id)).incident
         incident.ClearField("duration")
@@ -301,7 +362,16 @@ def _state(client: Client, target: Target) -> tuple[bytes, bytes, bytes, int]:
         assert error.code() == grpc.StatusCode.NOT_FOUND, error.details()
         shown, events, notes = b"<gone>", b"", b""
     labelled = client.incidents.ListIncidents(REQUESTS["ListIncidents"](target)).pagination.total_size.value
-    return shown, events, notes, labelled
+    try:
+        rule = (
+            nt_grpc.NotificationRulesServiceStub(client.channel)
+            .GetNotificationRule(REQUESTS["GetNotificationRule"](target), metadata=client.metadata)
+            .SerializeToString(deterministic=True)
+        )
+    except grpc.RpcError as error:
+        assert error.code() == grpc.StatusCode.NOT_FOUND, error.details()
+        rule = b"<gone>"
+    return shown, events, notes, labelled, rule
 
 
 @dataclass
@@ -338,7 +408,7 @@ def test_the_matrix_covers_every_rpc_of_every_service_with_the_permission_of_spe
     counts = {service.full_name: len(service.methods) for service in SERVICES}
     assert counts == EXPECTED_RPC_COUNTS
     names = {rpc.name for rpc in RPCS}
-    assert len(names) == len(RPCS) == 30
+    assert len(names) == len(RPCS) == 36
     assert set(REQUESTS) == names
     assert set(SPEC_PERMISSIONS) == names
     assert {rpc.path: rpc.permission for rpc in RPCS} == auth.METHOD_PERMISSIONS

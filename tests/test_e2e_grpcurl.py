@@ -180,6 +180,8 @@ def test_reflection_lists_every_service(served):
         MANAGEMENT,
         NOTES,
         INSIGHTS,
+        "incidents_service.v1.NotificationRulesService",
+        "incidents_service.v1.IncidentActionsService",
         "grpc.health.v1.Health",
         "grpc.reflection.v1alpha.ServerReflection",
     }

@@ -37,6 +37,7 @@ from incidents_service.domain.timeline import LoggedEvent, assignee_left_by
 from incidents_service.storage import aggregations, statistics
 from incidents_service.storage.driver_sql import DriverStatements, incident_from_row
 from incidents_service.storage.incident_query import EVENT_SNAPSHOTS, IncidentQuery
+from incidents_service.storage.notifications import NotificationRepository
 from incidents_service.storage.tables import incident_events, incident_notes, incidents
 
 # Parameters per statement stay well under SQLite's and psycopg's limits.
@@ -78,9 +79,17 @@ _NEWEST_EVENTS = (
 
 
 class IncidentRepository:
-    def __init__(self, connection: Connection, team_id: str, lock_rows: bool) -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        team_id: str,
+        lock_rows: bool,
+        outbox: NotificationRepository | None = None,
+    ) -> None:
         self._connection = connection
         self._team_id = team_id
+        # Every stored change passes the outbox in the same transaction (SPEC 14: nothing lost, nothing invented).
+        self._outbox = outbox
         # Writers lock the rows they read (SELECT ... FOR UPDATE on PostgreSQL) so concurrent
         # transitions on one incident serialize; SQLite's single writer lock already does that.
         self._lock_rows = lock_rows and connection.dialect.name == "postgresql"
@@ -170,6 +179,7 @@ class IncidentRepository:
             return
         new_incidents = sorted(new_incidents, key=lambda incident: (incident.correlation_key or "", incident.id))
         self._connection.execute(_INSERT_INCIDENTS, [_incident_values(incident) for incident in new_incidents])
+        self._notify(new_incidents, opened=True)
         self._store_new_events(new_incidents)
 
     def save(self, incident: Incident) -> None:
@@ -188,6 +198,7 @@ class IncidentRepository:
             values["incident_team_id"] = self._team_id
             rows.append(values)
         self._driver.update_incidents(rows)
+        self._notify(changed, opened=False)
         self._store_new_events(changed)
 
     def delete_many(self, incident_ids: Sequence[str]) -> None:
@@ -370,6 +381,29 @@ class IncidentRepository:
             for row in self._connection.execute(statement):
                 seen[row.cx_event_key] = row.incident_id
         return seen
+
+    def _notify(self, recorded: Sequence[Incident], opened: bool) -> None:
+        """Write the notifications the new events fire, before the events are stored (and drained): a
+        loaded incident's state before them is its last stored event's snapshot."""
+        if self._outbox is None or not self._outbox.enabled_rules():
+            return
+        before = {} if opened else self.last_snapshots([incident.id for incident in recorded])
+        self._outbox.record_changes(recorded, before)
+
+    def last_snapshots(self, incident_ids: Sequence[str]) -> dict[str, IncidentSnapshot]:
+        """Each incident as its newest stored event left it."""
+        e = incident_events.c
+        found: dict[str, IncidentSnapshot] = {}
+        for chunk in _chunks(list(incident_ids)):
+            newest = (
+                select(func.max(e.seq))
+                .where(e.team_id == self._team_id, e.incident_id.in_(chunk))
+                .group_by(e.incident_id)
+            )
+            statement = select(incident_events).where(e.seq.in_(newest.scalar_subquery()))
+            for row in self._connection.execute(statement):
+                found[row.incident_id] = _snapshot_from_row(row, "incident_")
+        return found
 
     def _store_new_events(self, recorded: Sequence[Incident]) -> None:
         rows = [_event_values(self._team_id, event) for incident in recorded for event in incident.new_events]

@@ -219,3 +219,116 @@ Index(
     incident_notes.c.created_at,
     incident_notes.c.id,
 )
+
+# ---- notifications (SPEC 14): rules, and the transactional outbox the dispatcher delivers ----------
+
+notification_rules = Table(
+    "notification_rules",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("team_id", String(36), ForeignKey("teams.id"), nullable=False),
+    Column("name", String(1024), nullable=False),
+    Column("enabled", Boolean(), nullable=False),
+    Column("changes", JSON(), nullable=False),  # ["opened", "acknowledged", ...]
+    Column("minimum_severity", SmallInteger(), nullable=True),  # Severity order; NULL: any
+    Column("label_matchers", JSON(), nullable=False),  # [[key, value, equal], ...]
+    Column("target_kind", String(16), nullable=False),  # webhook | slack
+    Column("target_url", String(2048), nullable=False),
+    # Kept as given: every request is signed with it (HMAC), so a hash would not do.
+    Column("target_secret", Text(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("updated_by", String(1024), nullable=False),
+)
+Index(
+    "ix_notification_rules_team_created",
+    notification_rules.c.team_id,
+    notification_rules.c.created_at,
+    notification_rules.c.id,
+)
+
+# One row per incident change that fired at least one rule: the incident as the change left it, shared
+# by that change's notifications. No foreign key to the incident: a committed notification is delivered
+# even when its incident is deleted before the dispatcher gets to it.
+notification_changes = Table(
+    "notification_changes",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("team_id", String(36), nullable=False),
+    Column("incident_id", String(36), nullable=False),
+    Column("event_id", String(36), nullable=False),
+    Column("change", String(32), nullable=False),
+    Column("changed_at", UTCDateTime(), nullable=False),
+    Column("incident", JSON(), nullable=False),
+)
+
+# One row per (change, rule): the delivery's state. `seq` is the order of the changes, which the
+# dispatcher keeps per incident and rule.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("seq", Sequence64, primary_key=True, autoincrement=True),
+    Column("id", String(36), nullable=False, unique=True),  # the Idempotency-Key of every attempt
+    Column("team_id", String(36), nullable=False),
+    Column("incident_id", String(36), nullable=False),
+    Column("rule_id", String(36), nullable=False),
+    Column("rule_name", String(1024), nullable=False),
+    # Where it goes, for ListIncidentActions: the rule's target (kept current while pending), host only.
+    Column("target_kind", String(16), nullable=False),
+    Column("target_host", String(2048), nullable=False),
+    # Which receiver (a hash of its URL): an incident's notifications to one receiver go in order.
+    Column("target_key", String(64), nullable=False),
+    Column(
+        "change_id", String(36), ForeignKey("notification_changes.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column("state", String(16), nullable=False),  # pending | delivered | failed
+    Column("attempts", Integer(), nullable=False),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    # A dispatcher's claim: no other takes the notification before claimed_until (its lease).
+    Column("claimed_until", UTCDateTime(), nullable=True),
+    Column("claimed_by", String(64), nullable=True),
+    Column("last_error", String(512), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime(), nullable=True),
+)
+_pending = notifications.c.state == "pending"
+# The dispatcher's scan: pending notifications by due time. Partial, so delivered ones cost it nothing.
+Index(
+    "ix_notifications_pending_due",
+    notifications.c.next_attempt_at,
+    notifications.c.seq,
+    postgresql_where=_pending,
+    sqlite_where=_pending,
+)
+# "Is an earlier one of this incident to this receiver still pending?" (the order of delivery).
+Index(
+    "ix_notifications_pending_order",
+    notifications.c.incident_id,
+    notifications.c.target_key,
+    notifications.c.seq,
+    postgresql_where=_pending,
+    sqlite_where=_pending,
+)
+# ListIncidentActions: an incident's notifications in order.
+Index("ix_notifications_team_incident", notifications.c.team_id, notifications.c.incident_id, notifications.c.seq)
+# Deleting a rule fails its pending notifications; counting by state (metrics).
+Index("ix_notifications_rule_state", notifications.c.rule_id, notifications.c.state)
+Index("ix_notifications_state", notifications.c.state)
+
+notification_attempts = Table(
+    "notification_attempts",
+    metadata,
+    Column("seq", Sequence64, primary_key=True, autoincrement=True),
+    Column(
+        "notification_seq",
+        Sequence64,
+        ForeignKey("notifications.seq", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("attempted_at", UTCDateTime(), nullable=False),
+    Column("outcome", String(16), nullable=False),  # delivered | failed | refused
+    Column("http_status", Integer(), nullable=True),
+    Column("error", String(512), nullable=False),
+    Column("duration_ms", Integer(), nullable=False),
+)
+Index("ix_notification_attempts_notification", notification_attempts.c.notification_seq, notification_attempts.c.seq)

@@ -28,6 +28,7 @@ from incidents_service.domain.errors import (
 )
 from incidents_service.storage.database import interrupt, is_sqlite
 from incidents_service.storage.notes import NoteRepository
+from incidents_service.storage.notifications import DeliveryQueue, NotificationRepository
 from incidents_service.storage.python_turns import TURNS
 from incidents_service.storage.repository import IncidentRepository
 from incidents_service.storage.statement_errors import STATEMENT_REFUSED, refused_for_shape
@@ -55,6 +56,8 @@ def writes_authorized_by(key_id: str) -> Iterator[None]:
 class UnitOfWork:
     incidents: IncidentRepository
     notes: NoteRepository
+    notifications: NotificationRepository
+    deliveries: DeliveryQueue
     access: AccessRepository
 
     def __init__(self, engine: Engine, team_id: str, write: bool) -> None:
@@ -91,8 +94,12 @@ class UnitOfWork:
                 # to be run, so no statement may start at all.
                 self.__exit__(None, None, None)
                 raise _ended(self._deadline)
-        self.incidents = IncidentRepository(connection, self._team_id, lock_rows=self._write)
+        self.notifications = NotificationRepository(connection, self._team_id, lock_rows=self._write)
+        self.incidents = IncidentRepository(
+            connection, self._team_id, lock_rows=self._write, outbox=self.notifications if self._write else None
+        )
         self.notes = NoteRepository(connection, self._team_id, lock_rows=self._write)
+        self.deliveries = DeliveryQueue(connection)
         self.access = AccessRepository(connection)
         key_id = _writing_key.get()
         if self._write and key_id is not None:

@@ -1,0 +1,1 @@
+"""Delivery of notifications (SPEC 14): the dispatcher that relays the outbox, and its HTTP client."""

@@ -1,0 +1,520 @@
+"""Notifications in the database: a team's rules, the transactional outbox, and the dispatcher's claims.
+
+- NotificationRepository (one team, inside a unit of work): rules, the outbox writer that the incident
+  repository calls with every change it stores (so the notification commits or rolls back with the
+  change itself, whichever transport made it), and an incident's actions.
+- DeliveryQueue (every team, the dispatcher's): claims due notifications under a lease, atomically
+  (PostgreSQL: FOR UPDATE SKIP LOCKED, so replicas claim disjoint rows; SQLite: its one writer),
+  and records the attempts.
+- notification_counts: notifications by state (for metrics).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Row,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
+
+from incidents_service.domain.model import (
+    Incident,
+    IncidentSnapshot,
+    IncidentState,
+    IncidentStatus,
+    Severity,
+    new_id,
+)
+from incidents_service.domain.notifications import (
+    MAX_ATTEMPTS_SHOWN,
+    AttemptOutcome,
+    ChangeType,
+    DeliveryAttempt,
+    DeliveryState,
+    IncidentAction,
+    LabelMatcher,
+    NotificationRule,
+    NotificationTarget,
+    TargetKind,
+    changes_of,
+)
+from incidents_service.storage.tables import (
+    notification_attempts,
+    notification_changes,
+    notification_rules,
+    notifications,
+)
+
+_r = notification_rules.c
+_n = notifications.c
+_ch = notification_changes.c
+_a = notification_attempts.c
+# A literal, not a bound parameter: only then can both databases use the partial indexes on it.
+_PENDING = _n.state == literal_column("'pending'")
+_INSERT_CHANGES = insert(notification_changes)
+_INSERT_NOTIFICATIONS = insert(notifications)
+
+
+class NotificationRepository:
+    def __init__(self, connection: Connection, team_id: str, lock_rows: bool) -> None:
+        self._connection = connection
+        self._team_id = team_id
+        self._lock_rows = lock_rows and connection.dialect.name == "postgresql"
+        self._enabled: list[NotificationRule] | None = None  # read once per unit of work
+
+    # ---- rules ---------------------------------------------------------------------------------
+
+    def get_rule(self, rule_id: str) -> NotificationRule | None:
+        statement = select(notification_rules).where(_r.team_id == self._team_id, _r.id == rule_id)
+        if self._lock_rows:
+            statement = statement.with_for_update()
+        row = self._connection.execute(statement).first()
+        return _rule_from_row(row) if row is not None else None
+
+    def count_rules(self) -> int:
+        return int(self._connection.execute(select(func.count()).where(_r.team_id == self._team_id)).scalar_one())
+
+    def rules_page(self, after: Sequence[Any] | None, size: int) -> list[NotificationRule]:
+        """Up to `size` rules, oldest first (created_at, id), after a keyset position."""
+        statement = select(notification_rules).where(_r.team_id == self._team_id)
+        if after is not None:
+            created_at, rule_id = after
+            statement = statement.where(
+                or_(_r.created_at > created_at, and_(_r.created_at == created_at, _r.id > rule_id))
+            )
+        statement = statement.order_by(_r.created_at, _r.id).limit(size)
+        return [_rule_from_row(row) for row in self._connection.execute(statement)]
+
+    def add_rule(self, rule: NotificationRule) -> None:
+        self._connection.execute(insert(notification_rules).values(team_id=self._team_id, **_rule_values(rule)))
+
+    def save_rule(self, rule: NotificationRule) -> None:
+        self._connection.execute(
+            update(notification_rules).where(_r.team_id == self._team_id, _r.id == rule.id).values(**_rule_values(rule))
+        )
+        # Pending notifications go to the rule's target as it is when they are delivered: show that one.
+        self._connection.execute(
+            update(notifications)
+            .where(_n.rule_id == rule.id, _n.team_id == self._team_id, _PENDING)
+            .values(
+                target_kind=rule.target.kind.value,
+                target_host=rule.target.host,
+                target_key=rule.target.key,
+                rule_name=rule.name,
+            )
+        )
+
+    def delete_rule(self, rule_id: str, now: datetime) -> bool:
+        """Delete a rule; its notifications not yet delivered fail (their target is gone with it)."""
+        result = self._connection.execute(
+            delete(notification_rules).where(_r.team_id == self._team_id, _r.id == rule_id)
+        )
+        if not result.rowcount:
+            return False
+        self._connection.execute(
+            update(notifications)
+            .where(_n.rule_id == rule_id, _n.team_id == self._team_id, _PENDING)
+            .values(
+                state=DeliveryState.FAILED.value,
+                last_error="the rule was deleted before the notification was delivered",
+                finished_at=now,
+                claimed_until=None,
+                claimed_by=None,
+            )
+        )
+        return True
+
+    def enabled_rules(self) -> list[NotificationRule]:
+        if self._enabled is None:
+            statement = select(notification_rules).where(_r.team_id == self._team_id, _r.enabled.is_(True))
+            self._enabled = [_rule_from_row(row) for row in self._connection.execute(statement.order_by(_r.created_at))]
+        return self._enabled
+
+    # ---- the outbox ----------------------------------------------------------------------------
+
+    def record_changes(self, changed: Sequence[Incident], before: Mapping[str, IncidentSnapshot]) -> None:
+        """Write the notifications the incidents' new (not yet stored) events fire, in event order.
+
+        `before` is each loaded incident's state before this unit of work (its last stored event's
+        snapshot); new incidents start from nothing. A muted incident notifies nobody.
+        """
+        rules = self.enabled_rules()
+        if not rules:
+            return
+        change_rows: list[dict[str, Any]] = []
+        notification_rows: list[dict[str, Any]] = []
+        for incident in changed:
+            previous = before.get(incident.id)
+            for event in incident.new_events:
+                after = event.snapshot
+                assert after is not None, "a new event is recorded with its snapshot"
+                fired = [] if after.is_muted else changes_of(event, previous)
+                previous = after
+                for change in fired:
+                    matching = [rule for rule in rules if rule.fires_on(change, after)]
+                    if not matching:
+                        continue
+                    change_id = new_id()
+                    change_rows.append(
+                        {
+                            "id": change_id,
+                            "team_id": self._team_id,
+                            "incident_id": incident.id,
+                            "event_id": event.id,
+                            "change": change.value,
+                            "changed_at": event.timestamp,
+                            "incident": incident_document(incident, after),
+                        }
+                    )
+                    notification_rows.extend(
+                        {
+                            "id": new_id(),
+                            "team_id": self._team_id,
+                            "incident_id": incident.id,
+                            "rule_id": rule.id,
+                            "rule_name": rule.name,
+                            "target_kind": rule.target.kind.value,
+                            "target_host": rule.target.host,
+                            "target_key": rule.target.key,
+                            "change_id": change_id,
+                            "state": DeliveryState.PENDING.value,
+                            "attempts": 0,
+                            "next_attempt_at": event.timestamp,
+                            "last_error": "",
+                            "created_at": event.timestamp,
+                        }
+                        for rule in matching
+                    )
+        if change_rows:
+            self._connection.execute(_INSERT_CHANGES, change_rows)
+            self._connection.execute(_INSERT_NOTIFICATIONS, notification_rows)
+
+    # ---- actions -------------------------------------------------------------------------------
+
+    def count_actions(self, incident_id: str) -> int:
+        statement = select(func.count()).where(_n.team_id == self._team_id, _n.incident_id == incident_id)
+        return int(self._connection.execute(statement).scalar_one())
+
+    def actions_page(self, incident_id: str, after_seq: int | None, size: int) -> list[tuple[int, IncidentAction]]:
+        """Up to `size` notifications of the incident, oldest first, with their newest attempts."""
+        statement = (
+            select(notifications, _ch.change, _ch.changed_at)
+            .join(notification_changes, _ch.id == _n.change_id)
+            .where(_n.team_id == self._team_id, _n.incident_id == incident_id)
+        )
+        if after_seq is not None:
+            statement = statement.where(_n.seq > after_seq)
+        rows = self._connection.execute(statement.order_by(_n.seq).limit(size)).all()
+        attempts = self._attempts_of([row.seq for row in rows])
+        return [(int(row.seq), _action_from_row(row, attempts.get(row.seq, []))) for row in rows]
+
+    def _attempts_of(self, seqs: Sequence[int]) -> dict[int, list[DeliveryAttempt]]:
+        if not seqs:
+            return {}
+        rank = func.row_number().over(partition_by=_a.notification_seq, order_by=_a.seq.desc()).label("rank")
+        newest = select(notification_attempts, rank).where(_a.notification_seq.in_(seqs)).subquery()
+        statement = (
+            select(newest).where(newest.c.rank <= MAX_ATTEMPTS_SHOWN).order_by(newest.c.notification_seq, newest.c.seq)
+        )
+        found: dict[int, list[DeliveryAttempt]] = {}
+        for row in self._connection.execute(statement):
+            found.setdefault(row.notification_seq, []).append(
+                DeliveryAttempt(
+                    attempted_at=row.attempted_at,
+                    outcome=AttemptOutcome(row.outcome),
+                    http_status=row.http_status,
+                    error=row.error,
+                    duration_ms=row.duration_ms,
+                )
+            )
+        return found
+
+
+# ---- the dispatcher's queue ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimedNotification:
+    """A notification a dispatcher holds under its lease, with what it needs to deliver it."""
+
+    seq: int
+    id: str
+    attempts: int
+    created_at: datetime
+    change: ChangeType
+    changed_at: datetime
+    incident: Incident
+    rule_id: str
+    rule_name: str
+    target: NotificationTarget | None  # None: the rule was deleted meanwhile
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    """What one delivery attempt of a claimed notification came to, and what follows for it."""
+
+    seq: int
+    attempt: DeliveryAttempt
+    next_attempt_at: datetime | None  # pending again from then; None: finished (delivered or failed)
+
+
+class DeliveryQueue:
+    """The dispatcher's view of the outbox: every team's notifications."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def _claimable(self, now: datetime) -> Any:
+        return and_(_PENDING, _n.next_attempt_at <= now, or_(_n.claimed_until.is_(None), _n.claimed_until < now))
+
+    def any_due(self, now: datetime) -> bool:
+        """A cheap read first, so an idle dispatcher never takes SQLite's write lock."""
+        statement = select(_n.seq).where(self._claimable(now)).limit(1)
+        return self._connection.execute(statement).first() is not None
+
+    def claim(self, holder: str, now: datetime, lease_seconds: float, limit: int) -> list[ClaimedNotification]:
+        """Claim up to `limit` due notifications for `lease_seconds`.
+
+        Only the first pending notification of each incident to each receiver may be claimed: the next
+        waits until it is delivered or failed, so every receiver sees each incident's changes in order
+        (and one receiver that is down holds up no other). Claimed rows
+        are locked and skipped by concurrent claims (PostgreSQL), so two dispatchers never hold one row;
+        on SQLite the unit of work holds the one write lock. A dispatcher that dies leaves its claims to
+        be taken again when their lease ends.
+        """
+        earlier = notifications.alias("earlier")
+        blocked = exists().where(
+            earlier.c.incident_id == _n.incident_id,
+            earlier.c.target_key == _n.target_key,
+            earlier.c.state == literal_column("'pending'"),
+            earlier.c.seq < _n.seq,
+        )
+        candidates = (
+            select(_n.seq).where(self._claimable(now), ~blocked).order_by(_n.next_attempt_at, _n.seq).limit(limit)
+        )
+        if self._connection.dialect.name == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True, of=notifications)
+        claimed = self._connection.execute(
+            update(notifications)
+            .where(_n.seq.in_(candidates.scalar_subquery()))
+            .values(claimed_until=now + timedelta(seconds=lease_seconds), claimed_by=holder)
+            .returning(_n.seq)
+        ).scalars()
+        seqs = sorted(claimed)
+        if not seqs:
+            return []
+        statement = (
+            select(
+                notifications,
+                _ch.change,
+                _ch.changed_at,
+                _ch.incident,
+                _r.target_kind.label("rule_target_kind"),
+                _r.target_url,
+                _r.target_secret,
+            )
+            .join(notification_changes, _ch.id == _n.change_id)
+            .outerjoin(notification_rules, _r.id == _n.rule_id)
+            .where(_n.seq.in_(seqs))
+            .order_by(_n.seq)
+        )
+        return [_claimed_from_row(row) for row in self._connection.execute(statement)]
+
+    def record(self, results: Sequence[AttemptResult], now: datetime) -> None:
+        """Record attempts and move each notification on: delivered, failed, or pending until its retry.
+
+        A notification no longer pending (its rule was deleted meanwhile) keeps its state; the attempt
+        is recorded all the same, as it was made.
+        """
+        if not results:
+            return
+        self._connection.execute(
+            insert(notification_attempts),
+            [
+                {
+                    "notification_seq": result.seq,
+                    "attempted_at": result.attempt.attempted_at,
+                    "outcome": result.attempt.outcome.value,
+                    "http_status": result.attempt.http_status,
+                    "error": result.attempt.error,
+                    "duration_ms": result.attempt.duration_ms,
+                }
+                for result in results
+            ],
+        )
+        for result in results:
+            attempt = result.attempt
+            values: dict[str, Any] = {
+                "attempts": _n.attempts + 1,
+                "claimed_until": None,
+                "claimed_by": None,
+                "last_error": attempt.error,
+            }
+            if attempt.outcome is AttemptOutcome.DELIVERED:
+                values.update(state=DeliveryState.DELIVERED.value, finished_at=now)
+            elif result.next_attempt_at is None:
+                values.update(state=DeliveryState.FAILED.value, finished_at=now)
+            else:
+                values.update(next_attempt_at=result.next_attempt_at)
+            self._connection.execute(update(notifications).where(_n.seq == result.seq, _PENDING).values(**values))
+
+
+def notification_counts(connection: Connection) -> dict[DeliveryState, int]:
+    """How many notifications are pending, delivered and failed, over every team."""
+    counts = dict.fromkeys(DeliveryState, 0)
+    for state, count in connection.execute(select(_n.state, func.count()).group_by(_n.state)):
+        counts[DeliveryState(state)] = int(count)
+    return counts
+
+
+# ---- row mapping -------------------------------------------------------------------------------
+
+
+def _rule_values(rule: NotificationRule) -> dict[str, Any]:
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "enabled": rule.enabled,
+        "changes": sorted(change.value for change in rule.changes),
+        "minimum_severity": int(rule.minimum_severity) if rule.minimum_severity is not None else None,
+        "label_matchers": [[m.key, m.value, m.equal] for m in rule.label_matchers],
+        "target_kind": rule.target.kind.value,
+        "target_url": rule.target.url,
+        "target_secret": rule.target.secret,
+        "created_at": rule.created_at,
+        "updated_at": rule.updated_at,
+        "updated_by": rule.updated_by,
+    }
+
+
+def _rule_from_row(row: Row[Any]) -> NotificationRule:
+    return NotificationRule(
+        id=row.id,
+        name=row.name,
+        enabled=bool(row.enabled),
+        changes=frozenset(ChangeType(change) for change in row.changes),
+        minimum_severity=Severity(row.minimum_severity) if row.minimum_severity is not None else None,
+        label_matchers=[LabelMatcher(key, value, bool(equal)) for key, value, equal in row.label_matchers],
+        target=NotificationTarget(TargetKind(row.target_kind), row.target_url, row.target_secret),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        updated_by=row.updated_by,
+    )
+
+
+def _action_from_row(row: Row[Any], attempts: list[DeliveryAttempt]) -> IncidentAction:
+    state = DeliveryState(row.state)
+    return IncidentAction(
+        id=row.id,
+        rule_id=row.rule_id,
+        rule_name=row.rule_name,
+        change=ChangeType(row.change),
+        change_time=row.changed_at,
+        target_kind=TargetKind(row.target_kind),
+        target_host=row.target_host,
+        state=state,
+        attempt_count=row.attempts,
+        last_error=row.last_error,
+        created_at=row.created_at,
+        next_attempt_at=row.next_attempt_at if state is DeliveryState.PENDING else None,
+        finished_at=row.finished_at,
+        attempts=attempts,
+    )
+
+
+def _claimed_from_row(row: Row[Any]) -> ClaimedNotification:
+    target = None
+    if row.rule_target_kind is not None:
+        target = NotificationTarget(TargetKind(row.rule_target_kind), row.target_url, row.target_secret)
+    return ClaimedNotification(
+        seq=int(row.seq),
+        id=row.id,
+        attempts=row.attempts,
+        created_at=row.created_at,
+        change=ChangeType(row.change),
+        changed_at=row.changed_at,
+        incident=incident_from_document(row.incident),
+        rule_id=row.rule_id,
+        rule_name=row.rule_name,
+        target=target,
+    )
+
+
+# The incident as a change left it, kept with the change (JSON): what the notification shows even if
+# the incident changes again, or is deleted, before delivery.
+_TIMES = ("created_at", "closed_at", "last_state_update_time", "snoozed_until", "acknowledged_at", "resolved_at")
+
+
+def incident_document(incident: Incident, after: IncidentSnapshot) -> dict[str, Any]:
+    """The incident's fields, with those its event's snapshot keeps as they were right after the event
+    (one unit of work may record several events of one incident)."""
+    document: dict[str, Any] = {
+        "id": incident.id,
+        "team_id": incident.team_id,
+        "correlation_key": incident.correlation_key,
+        "name": after.name,
+        "description": incident.description,
+        "severity": int(after.severity),
+        "state": after.state.value,
+        "status": after.status.value,
+        "assigned_to": incident.assigned_to,
+        "assigned_by": incident.assigned_by,
+        "contextual_labels": after.contextual_labels,
+        "display_labels": after.display_labels,
+        "meta_labels": [list(pair) for pair in after.meta_labels],
+        "application_name": incident.application_name,
+        "subsystem_name": incident.subsystem_name,
+        "last_state_update_key": incident.last_state_update_key,
+        "alert_muted": incident.alert_muted,
+    }
+    for name in _TIMES:
+        value = getattr(incident, name)
+        document[name] = value.isoformat() if value is not None else None
+    return document
+
+
+def incident_from_document(document: Mapping[str, Any]) -> Incident:
+    def moment(name: str) -> datetime | None:
+        value = document.get(name)
+        return datetime.fromisoformat(value) if value else None
+
+    created_at = moment("created_at")
+    assert created_at is not None
+    return Incident(
+        id=document["id"],
+        team_id=document["team_id"],
+        name=document["name"],
+        description=document["description"],
+        severity=Severity(document["severity"]),
+        state=IncidentState(document["state"]),
+        status=IncidentStatus(document["status"]),
+        created_at=created_at,
+        correlation_key=document["correlation_key"],
+        assigned_to=document["assigned_to"],
+        assigned_by=document["assigned_by"],
+        contextual_labels=dict(document["contextual_labels"]),
+        display_labels=dict(document["display_labels"]),
+        meta_labels=[(key, value) for key, value in document["meta_labels"]],
+        application_name=document["application_name"],
+        subsystem_name=document["subsystem_name"],
+        closed_at=moment("closed_at"),
+        last_state_update_time=moment("last_state_update_time"),
+        last_state_update_key=document["last_state_update_key"],
+        alert_muted=bool(document["alert_muted"]),
+        snoozed_until=moment("snoozed_until"),
+        acknowledged_at=moment("acknowledged_at"),
+        resolved_at=moment("resolved_at"),
+    )
