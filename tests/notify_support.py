@@ -21,7 +21,7 @@ from incidents_service_api.v1 import notifications_pb2_grpc as nt_grpc
 from sqlalchemy import Engine, func, select
 
 from incidents_service.storage.database import create_database_engine
-from incidents_service.storage.tables import notifications
+from incidents_service.storage.tables import notification_changes, notifications
 from tests.conftest import _admin_connection, _postgres_url
 
 # Receivers listen on 127.0.0.2: the servers of these tests allow exactly that address (127.0.0.2/32), so
@@ -144,12 +144,17 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str, every: flo
 
 
 def pending_of(engine: Engine, team_id: str) -> int:
+    """The team's notifications not yet delivered or failed, counting changes not yet fanned out."""
     with engine.connect() as connection:
-        return int(
-            connection.execute(
-                select(func.count()).where(notifications.c.team_id == team_id, notifications.c.state == "pending")
-            ).scalar_one()
-        )
+        pending = connection.execute(
+            select(func.count()).where(notifications.c.team_id == team_id, notifications.c.state == "pending")
+        ).scalar_one()
+        to_fan_out = connection.execute(
+            select(func.count()).where(
+                notification_changes.c.team_id == team_id, notification_changes.c.rule_ids.is_not(None)
+            )
+        ).scalar_one()
+    return int(pending) + int(to_fan_out)
 
 
 def notifications_of(engine: Engine, team_id: str) -> list[Any]:

@@ -17,7 +17,7 @@ from incidents_service.domain.notifications import ChangeType, NotificationTarge
 from incidents_service.notification_operations import NotificationOperations
 from incidents_service.operations import IncidentOperations
 from incidents_service.storage.migrate import migrate, schema_is_current
-from incidents_service.storage.tables import incident_events, incidents, notifications
+from incidents_service.storage.tables import incident_events, incidents, notification_changes, notifications
 from tests.test_migration_0002 import _run, private_engine  # noqa: F401  # a fixture
 
 TABLES = {"notification_rules", "notification_changes", "notifications", "notification_attempts"}
@@ -56,7 +56,8 @@ def test_0003_adds_the_notification_tables_and_keeps_everything_else(private_eng
     assert _history(private_engine) == history
     with private_engine.connect() as connection:
         assert connection.execute(select(notifications)).all() == []  # nothing of before is sent again
-    rules.create_rule(team.id, "ops", draft)
+    rule = rules.create_rule(team.id, "ops", draft)
     operations.acknowledge(team.id, "ops", [opened.incident_id])
     with private_engine.connect() as connection:
-        assert [row.state for row in connection.execute(select(notifications))] == ["pending"]
+        [change] = connection.execute(select(notification_changes)).all()
+    assert (change.change, change.rule_ids) == ("acknowledged", [rule.id])

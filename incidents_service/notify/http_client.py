@@ -1,10 +1,18 @@
-"""The HTTP client of deliveries, with the server-side request forgery guard built into its connections.
+"""The HTTP client of deliveries (aiohttp), with the server-side request forgery guard in front of every
+connection it opens.
 
-A target's host is resolved when a connection is opened, each address is checked, and the connection
-is made to the address that passed (SNI and Host stay the target's name): no second resolution can
-send it elsewhere (DNS rebinding). Loopback, private, link-local, unspecified, multicast, reserved and
-other addresses that are not globally routable are refused unless an allowed network holds them.
-Redirects are not followed and no proxy from the environment is used.
+A target's host name is resolved by the guard when a connection is opened; each address is checked
+and the connection is made to an address that passed (SNI and Host stay the target's name), so no
+second resolution can send it elsewhere (DNS rebinding). A target written as an IP address is checked
+before its request, as aiohttp connects to those without asking a resolver. Loopback, private,
+link-local, unspecified, multicast, reserved and other addresses that are not globally routable are
+refused unless an allowed network holds them. Redirects are not followed and no proxy from the
+environment is used.
+
+Why aiohttp and not httpx: measured with 32 deliveries in flight to a local receiver, httpx cost
+2.3 ms of CPU per request (its connection pool checks every pooled connection's socket on each
+request) and delivered 252 per second; aiohttp cost 0.09 ms and delivered 4,343 per second. The
+dispatcher runs on the serving event loop, so that CPU is also what Health/Check waits behind.
 """
 
 from __future__ import annotations
@@ -13,15 +21,15 @@ import asyncio
 import ipaddress
 import socket
 import ssl
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
 
-import httpcore
-import httpx
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from yarl import URL
 
 from incidents_service.notify.settings import Network
 
-# What is read of a receiver's answer: its status is what counts; the rest is drained, not kept.
+# What is read of a receiver's answer: its status is what counts; the rest is dropped.
 MAX_ANSWER_BYTES = 64 * 1024
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -53,117 +61,115 @@ class AddressGuard:
                 return kind
         return None
 
-    async def checked_address(self, host: str, port: int) -> str:
-        """The address to connect to for `host`: the first it resolves to that is allowed."""
-        try:
-            addresses: list[IpAddress] = [ipaddress.ip_address(host)]
-        except ValueError:
-            try:
-                found = await asyncio.get_running_loop().getaddrinfo(
-                    host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
-                )
-            except OSError as exc:
-                raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
-            addresses = list(dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found))
-        refusals = []
-        for address in addresses:
-            reason = self.refusal(address)
-            if reason is None:
-                return str(address)
-            refusals.append(f"{address} ({reason})")
+    def check(self, host: str, addresses: Sequence[IpAddress]) -> list[IpAddress]:
+        """The allowed ones of `addresses` (in order); TargetRefused when there is none."""
+        allowed = [address for address in addresses if self.refusal(address) is None]
+        if allowed:
+            return allowed
+        refusals = [f"{address} ({self.refusal(address)})" for address in addresses[:4]]
         raise TargetRefused(
-            f"refused: {host} resolves to {', '.join(refusals[:4])}, not allowed as a target "
+            f"refused: {host} resolves to {', '.join(refusals)}, not allowed as a target "
             "(server-side request forgery guard; INCIDENTS_WEBHOOK_ALLOW_NETWORKS allows networks)"
         )
 
+    async def checked_address(self, host: str, port: int) -> str:
+        """The address to connect to for `host`: the first it resolves to that is allowed."""
+        return str((await self.checked_addresses(host, port))[0])
 
-class _GuardedBackend(httpcore.AsyncNetworkBackend):
-    """Opens connections only to checked addresses."""
+    async def checked_addresses(self, host: str, port: int) -> list[IpAddress]:
+        """The allowed addresses `host` resolves to (itself when it is an address)."""
+        literal = _ip_literal(host)
+        if literal is not None:
+            return self.check(host, [literal])
+        try:
+            found = await asyncio.get_running_loop().getaddrinfo(
+                host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
+            )
+        except OSError as exc:
+            raise CannotResolve(f"cannot resolve {host}: {exc}") from exc
+        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found]
+        return self.check(host, list(dict.fromkeys(addresses)))
+
+
+class CannotResolve(OSError):
+    """The target's name does not resolve (retried: DNS may come back)."""
+
+
+def _ip_literal(host: str) -> IpAddress | None:
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+
+
+class _GuardedResolver(AbstractResolver):
+    """aiohttp's resolver for host names: only addresses the guard allows are returned to connect to."""
 
     def __init__(self, guard: AddressGuard) -> None:
         self._guard = guard
-        self._inner = httpcore.AnyIOBackend()
 
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        address = await self._guard.checked_address(host, port)
-        return await self._inner.connect_tcp(
-            address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
-        )
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        addresses = await self._guard.checked_addresses(host, port)
+        return [
+            {
+                "hostname": host,
+                "host": str(address),
+                "port": port,
+                "family": socket.AF_INET6 if address.version == 6 else socket.AF_INET,
+                "proto": 0,
+                "flags": socket.AI_NUMERICHOST,
+            }
+            for address in addresses
+        ]
 
-    async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        raise TargetRefused("refused: a Unix socket is never a target")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
+    async def close(self) -> None:
+        return None
 
 
-class _GuardedTransport(httpx.AsyncBaseTransport):
-    """httpx's transport over an httpcore pool whose connections go through the guard. The answer's
-    body is drained (at most MAX_ANSWER_BYTES read) and dropped: deliveries need the status only."""
+class DeliveryClient:
+    """POSTs a delivery and answers the receiver's HTTP status."""
 
-    def __init__(self, guard: AddressGuard, ssl_context: ssl.SSLContext, max_connections: int) -> None:
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context,
-            max_connections=max_connections,
-            max_keepalive_connections=max_connections,
-            keepalive_expiry=30.0,
-            network_backend=_GuardedBackend(guard),
-        )
+    def __init__(self, guard: AddressGuard, timeout_seconds: float, max_connections: int) -> None:
+        self._guard = guard
+        self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+        self._max_connections = max_connections
+        self._session: aiohttp.ClientSession | None = None
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        assert isinstance(request.stream, httpx.AsyncByteStream)
-        core_request = httpcore.Request(
-            method=request.method,
-            url=httpcore.URL(
-                scheme=request.url.raw_scheme,
-                host=request.url.raw_host,
-                port=request.url.port,
-                target=request.url.raw_path,
-            ),
-            headers=request.headers.raw,
-            content=request.stream,
-            extensions=request.extensions,
-        )
-        answer = await self._pool.handle_async_request(core_request)
-        try:
-            read = 0
-            async for chunk in answer.aiter_stream():
-                read += len(chunk)
-                if read > MAX_ANSWER_BYTES:
-                    break
-        finally:
-            await answer.aclose()
-        return httpx.Response(status_code=answer.status, headers=answer.headers, request=request)
+    def _open(self) -> aiohttp.ClientSession:
+        # Made on first use, inside the running loop, as aiohttp wants.
+        if self._session is None:
+            connector = aiohttp.TCPConnector(
+                limit=self._max_connections,
+                resolver=_GuardedResolver(self._guard),
+                use_dns_cache=False,  # every new connection is resolved and checked again
+                ssl=ssl.create_default_context(),
+            )
+            # trust_env=False: a proxy from the environment would connect to the target unchecked.
+            self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout, trust_env=False)
+        return self._session
 
-    async def aclose(self) -> None:
-        await self._pool.aclose()
+    async def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> int:
+        host = URL(url).host or ""
+        literal = _ip_literal(host)
+        if literal is not None:
+            # aiohttp connects to an address written in the URL without asking the resolver.
+            self._guard.check(host, [literal])
+        session = self._open()
+        async with session.post(url, data=body, headers=dict(headers), allow_redirects=False) as answer:
+            await answer.content.read(MAX_ANSWER_BYTES)
+            return answer.status
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
 
-def delivery_client(guard: AddressGuard, timeout_seconds: float, max_connections: int) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        transport=_GuardedTransport(guard, httpx.create_ssl_context(), max_connections),
-        timeout=httpx.Timeout(timeout_seconds),
-        follow_redirects=False,
-        trust_env=False,  # a proxy from the environment would connect to the target on our behalf, unchecked
-    )
+def delivery_client(guard: AddressGuard, timeout_seconds: float, max_connections: int) -> DeliveryClient:
+    return DeliveryClient(guard, timeout_seconds, max_connections)
 
 
 # Failures of one attempt that are the target's or the network's (retried), as opposed to bugs.
-TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
-    httpx.HTTPError,
-    httpcore.TimeoutException,
-    httpcore.NetworkError,
-    httpcore.ProtocolError,
-    httpcore.UnsupportedProtocol,
-    OSError,
-    ssl.SSLError,
-)
+TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (aiohttp.ClientError, OSError, ssl.SSLError)

@@ -20,6 +20,8 @@ depends_on = None
 
 SEQUENCE = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 PENDING = "state = 'pending'"
+READY = "state = 'pending' AND ready"
+TO_FAN_OUT = "rule_ids IS NOT NULL"
 
 
 def upgrade() -> None:
@@ -45,6 +47,7 @@ def upgrade() -> None:
 
     op.create_table(
         "notification_changes",
+        sa.Column("seq", SEQUENCE, autoincrement=True, nullable=False),
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("team_id", sa.String(length=36), nullable=False),
         sa.Column("incident_id", sa.String(length=36), nullable=False),
@@ -52,7 +55,16 @@ def upgrade() -> None:
         sa.Column("change", sa.String(length=32), nullable=False),
         sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("incident", sa.JSON(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_notification_changes")),
+        sa.Column("rule_ids", sa.JSON(), nullable=True),
+        sa.PrimaryKeyConstraint("seq", name=op.f("pk_notification_changes")),
+        sa.UniqueConstraint("id", name=op.f("uq_notification_changes_id")),
+    )
+    op.create_index(
+        "ix_notification_changes_to_fan_out",
+        "notification_changes",
+        ["seq"],
+        postgresql_where=sa.text(TO_FAN_OUT),
+        sqlite_where=sa.text(TO_FAN_OUT),
     )
 
     op.create_table(
@@ -68,6 +80,7 @@ def upgrade() -> None:
         sa.Column("target_key", sa.String(length=64), nullable=False),
         sa.Column("change_id", sa.String(length=36), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("ready", sa.Boolean(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
@@ -84,13 +97,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_notifications")),
         sa.UniqueConstraint("id", name=op.f("uq_notifications_id")),
     )
-    op.create_index("ix_notifications_change_id", "notifications", ["change_id"])
     op.create_index(
-        "ix_notifications_pending_due",
+        "ix_notifications_ready_due",
         "notifications",
         ["next_attempt_at", "seq"],
-        postgresql_where=sa.text(PENDING),
-        sqlite_where=sa.text(PENDING),
+        postgresql_where=sa.text(READY),
+        sqlite_where=sa.text(READY),
     )
     op.create_index(
         "ix_notifications_pending_order",
@@ -100,8 +112,13 @@ def upgrade() -> None:
         sqlite_where=sa.text(PENDING),
     )
     op.create_index("ix_notifications_team_incident", "notifications", ["team_id", "incident_id", "seq"])
-    op.create_index("ix_notifications_rule_state", "notifications", ["rule_id", "state"])
-    op.create_index("ix_notifications_state", "notifications", ["state"])
+    op.create_index(
+        "ix_notifications_rule_pending",
+        "notifications",
+        ["rule_id"],
+        postgresql_where=sa.text(PENDING),
+        sqlite_where=sa.text(PENDING),
+    )
 
     op.create_table(
         "notification_attempts",
