@@ -93,8 +93,10 @@ class HttpApp:
             await send_json(send, 413, error_json(status)[1])
             return
         token = authenticated_caller.set(caller)
+        # connectrpc types ASGI with asgiref's TypedDicts; these are the same dicts uvicorn handed in.
+        asgi_application: Any = application
         try:
-            await application(scope, receive, send)
+            await asgi_application(scope, receive, send)
         finally:
             authenticated_caller.reset(token)
 
