@@ -1,6 +1,7 @@
 """protoc output for every .proto under protos/: Python modules, .pyi stubs, gRPC stubs with their typed
 `_pb2_grpc.pyi` stubs (mypy-protobuf's protoc-gen-mypy_grpc), Connect stubs (`*_connect.py`,
-protoc-gen-connectrpc over the same google.protobuf `_pb2` messages as gRPC), and a descriptor set that keeps the doc comments (served by reflection so `grpcurl describe` shows them).
+protoc-gen-connectrpc over the same google.protobuf `_pb2` messages as gRPC), and a descriptor set that
+keeps the doc comments (served by reflection so `grpcurl describe` shows them).
 
 Usage: python scripts/generate.py OUTPUT_DIR
 """
