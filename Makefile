@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATABASE_URL ?= sqlite:///incidents.db
 
-.PHONY: run test fuzz lint format generate check-generated smoke bench bench-scale alertmanager clean
+.PHONY: run test fuzz lint format generate check-generated proto-check proto-baseline smoke bench bench-scale alertmanager clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,17 @@ check-generated: $(STAMP)
 	diff -r -x __pycache__ .generated-check generated || \
 		(echo "generated/ is stale: run 'make generate' and commit" && rm -rf .generated-check && exit 1)
 	rm -rf .generated-check
+
+## proto-check: buf lint, and buf breaking of each package against its baseline in protos/baseline/:
+## the wire package against the published wire (wire-v1), the own package against its last release
+proto-check: $(STAMP)
+	cd protos && ../$(BIN)/buf lint
+	cd protos && ../$(BIN)/buf breaking --against baseline/wire-v1.binpb --path com/coralogixapis
+	cd protos && ../$(BIN)/buf breaking --against baseline/incidents-service-v1.binpb --path incidents_service_api
+
+## proto-baseline: at a release, record the own package as the baseline later changes must stay compatible with
+proto-baseline: $(STAMP)
+	cd protos && ../$(BIN)/buf build --exclude-source-info --path incidents_service_api -o baseline/incidents-service-v1.binpb
 
 ## smoke: start a server on a scratch SQLite file and run the README's grpcurl calls against it
 smoke: $(STAMP)
