@@ -35,7 +35,8 @@ def wire_breaking(protos: Path) -> subprocess.CompletedProcess[str]:
 
 
 def own_breaking(protos: Path) -> subprocess.CompletedProcess[str]:
-    return buf(protos, "breaking", "--against", "baseline/incidents-service-v1.binpb", "--path", "incidents_service_api")
+    against = "baseline/incidents-service-v1.binpb"
+    return buf(protos, "breaking", "--against", against, "--path", "incidents_service_api")
 
 
 def test_the_protos_as_committed_pass_lint_and_breaking(protos):
@@ -45,7 +46,7 @@ def test_the_protos_as_committed_pass_lint_and_breaking(protos):
 
 def test_changing_a_field_number_of_the_wire_package_fails_breaking(protos):
     path = protos / WIRE_FILE
-    text, changed = re.subn(r"(message Incident \{.*?StringValue id = )1;", r"\g<1>99;", path.read_text(), 1, re.S)
+    text, changed = re.subn(r"(message Incident \{.*?StringValue id = )1;", r"\g<1>99;", path.read_text(), count=1, flags=re.S)
     assert changed == 1
     path.write_text(text)
     result = wire_breaking(protos)
