@@ -46,7 +46,8 @@ def test_the_protos_as_committed_pass_lint_and_breaking(protos):
 
 def test_changing_a_field_number_of_the_wire_package_fails_breaking(protos):
     path = protos / WIRE_FILE
-    text, changed = re.subn(r"(message Incident \{.*?StringValue id = )1;", r"\g<1>99;", path.read_text(), count=1, flags=re.S)
+    incident_id = r"(message Incident \{.*?StringValue id = )1;"
+    text, changed = re.subn(incident_id, r"\g<1>99;", path.read_text(), count=1, flags=re.S)
     assert changed == 1
     path.write_text(text)
     result = wire_breaking(protos)
