@@ -1307,3 +1307,14 @@ def test_random_event_filters_directions_and_page_sizes_match_the_model(scenario
         assert wire_values(event_filter_values(world.client, filt)) == model_values(matched)
 
     check()
+
+
+def test_list_incident_events_names_every_bad_field_of_filter_and_order_at_once(client):
+    request = svc.ListIncidentEventsRequest()
+    request.filter.severity.append(99)
+    request.order_by.direction = 7
+    request.order_by.field = 3
+    with pytest.raises(grpc.RpcError) as refused:
+        client.incidents.ListIncidentEvents(request)
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert sorted(violated_fields(refused.value)) == ["filter.severity", "order_by.direction", "order_by.field"]

@@ -21,7 +21,7 @@ from google.protobuf.field_mask_pb2 import FieldMask
 from google.rpc import error_details_pb2
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
 
-from incidents_service.api import convert
+from incidents_service.api.convert import encode
 from incidents_service.auth import Authenticator
 from incidents_service.domain.model import EventType, IncidentEvent, OriginatorType
 from incidents_service.operations import IncidentOperations
@@ -576,7 +576,7 @@ def test_snoozed_incident_is_muted_until_start_plus_duration_and_unmuted_after(c
     def muted_at(moment: datetime) -> bool:
         operations = IncidentOperations(server.engine, clock=lambda: moment)
         view = operations.get_incident(team_id, incident_id)
-        return convert.incident_to_wire(view.incident, operations.now()).is_muted.value
+        return encode.incident_to_wire(view.incident, operations.now()).is_muted.value
 
     assert muted_at(start + timedelta(minutes=29, seconds=59)) is True
     assert muted_at(start + timedelta(minutes=30, seconds=1)) is False

@@ -1,6 +1,6 @@
-"""The one conversion module: wire messages <-> domain objects, with input validation.
+"""Requests in: wire messages -> domain values, with every input rule of the API (SPEC 7 and 11).
 
-Decoders collect every violation of a request and raise one InvalidArgument naming each bad field.
+Each decoder collects every violation of a request and raises one InvalidArgument naming each bad field.
 """
 
 from __future__ import annotations
@@ -10,127 +10,54 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from com.coralogixapis.incidents.v1 import incident_pb2 as pb
-from google.protobuf import duration_pb2, timestamp_pb2
-from google.protobuf.wrappers_pb2 import BoolValue, Int32Value, StringValue, UInt32Value
+from google.protobuf import timestamp_pb2
+from google.protobuf.wrappers_pb2 import StringValue
 from incidents_service_api.v1 import incident_insights_pb2 as ins
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
 
+from incidents_service.api.convert.enums import (
+    ALERT_TYPE_FROM_WIRE,
+    DIRECTIONS,
+    SEARCH_FIELDS_FROM_WIRE,
+    SEVERITY_FROM_WIRE,
+    SORT_FIELDS_FROM_WIRE,
+    STATE_FROM_WIRE,
+    STATUS_FROM_WIRE,
+    UPSERT_STATE_FROM_WIRE,
+)
 from incidents_service.domain import limits
 from incidents_service.domain.errors import FieldViolation, InvalidArgument
 from incidents_service.domain.model import (
     UPDATABLE_FIELDS,
     AlertEvent,
-    AlertOutcome,
-    AlertType,
-    EventType,
-    Incident,
     IncidentChanges,
-    IncidentEvent,
-    IncidentState,
-    IncidentStatus,
     MetaLabels,
-    OriginatorType,
     Severity,
 )
-from incidents_service.domain.notes import Note
 from incidents_service.domain.queries import (
     DEFAULT_ORDER,
     GROUPABLE_FIELDS,
     EventFilter,
-    FilterValues,
     IncidentFilter,
-    IncidentGroup,
     SearchField,
     SearchQuery,
     SortField,
     SortKey,
 )
-from incidents_service.domain.statistics import MAX_BUCKETS, DurationStats, IncidentStatistics, StatisticsQuery
+from incidents_service.domain.statistics import MAX_BUCKETS, StatisticsQuery
 from incidents_service.domain.statistics import MAX_RANGE as MAX_STATISTICS_RANGE
-from incidents_service.domain.timeline import TimelineAction, TimelineEntry
-
-# ---- enums -------------------------------------------------------------------------------------
-
-SEVERITY_TO_WIRE = {
-    Severity.INFO: pb.INCIDENT_SEVERITY_INFO,
-    Severity.LOW: pb.INCIDENT_SEVERITY_LOW,
-    Severity.WARNING: pb.INCIDENT_SEVERITY_WARNING,
-    Severity.ERROR: pb.INCIDENT_SEVERITY_ERROR,
-    Severity.CRITICAL: pb.INCIDENT_SEVERITY_CRITICAL,
-}
-SEVERITY_FROM_WIRE: dict[int, Severity] = {wire: severity for severity, wire in SEVERITY_TO_WIRE.items()}
-STATE_TO_WIRE = {
-    IncidentState.TRIGGERED: pb.INCIDENT_STATE_TRIGGERED,
-    IncidentState.RESOLVED: pb.INCIDENT_STATE_RESOLVED,
-}
-STATE_FROM_WIRE: dict[int, IncidentState] = {wire: state for state, wire in STATE_TO_WIRE.items()}
-UPSERT_STATE_FROM_WIRE: dict[pb.UpsertIncidentStateType, IncidentState] = {
-    pb.UPSERT_INCIDENT_STATE_TYPE_TRIGGERED: IncidentState.TRIGGERED,
-    pb.UPSERT_INCIDENT_STATE_TYPE_RESOLVED: IncidentState.RESOLVED,
-}
-UPSERT_STATE_TO_WIRE = {state: wire for wire, state in UPSERT_STATE_FROM_WIRE.items()}
-STATUS_TO_WIRE = {
-    IncidentStatus.TRIGGERED: pb.INCIDENT_STATUS_TRIGGERED,
-    IncidentStatus.ACKNOWLEDGED: pb.INCIDENT_STATUS_ACKNOWLEDGED,
-    IncidentStatus.RESOLVED: pb.INCIDENT_STATUS_RESOLVED,
-}
-STATUS_FROM_WIRE: dict[int, IncidentStatus] = {wire: status for status, wire in STATUS_TO_WIRE.items()}
-EVENT_TYPE_TO_WIRE = {
-    EventType.OPEN: pb.INCIDENT_EVENT_TYPE_OPEN,
-    EventType.UPSERT_STATE: pb.INCIDENT_EVENT_TYPE_UPSERT_STATE,
-    EventType.CLOSE: pb.INCIDENT_EVENT_TYPE_CLOSE,
-    EventType.SNOOZE_INDICATOR: pb.INCIDENT_EVENT_TYPE_SNOOZE_INDICATOR,
-    EventType.ASSIGN: pb.INCIDENT_EVENT_TYPE_ASSIGN,
-    EventType.ACKNOWLEDGE: pb.INCIDENT_EVENT_TYPE_ACKNOWLEDGE,
-    EventType.UNASSIGN: pb.INCIDENT_EVENT_TYPE_UNASSIGN,
-}
-ORIGINATOR_TO_WIRE = {
-    OriginatorType.OPERATIONAL: pb.ORIGINATOR_TYPE_OPERATIONAL,
-    OriginatorType.ADMINISTRATIVE: pb.ORIGINATOR_TYPE_ADMINISTRATIVE,
-}
-ALERT_TYPE_FROM_WIRE: dict[int, AlertType] = {
-    pb.INCIDENT_EVENT_ALERT_TYPE_STANDARD_OR_UNSPECIFIED: AlertType.STANDARD,
-    pb.INCIDENT_EVENT_ALERT_TYPE_METRIC: AlertType.METRIC,
-    pb.INCIDENT_EVENT_ALERT_TYPE_NEW_VALUE: AlertType.NEW_VALUE,
-    pb.INCIDENT_EVENT_ALERT_TYPE_RATIO: AlertType.RATIO,
-    pb.INCIDENT_EVENT_ALERT_TYPE_TIME_RELATIVE: AlertType.TIME_RELATIVE,
-    pb.INCIDENT_EVENT_ALERT_TYPE_UNIQUE_COUNT: AlertType.UNIQUE_COUNT,
-    pb.INCIDENT_EVENT_ALERT_TYPE_TRACING: AlertType.TRACING,
-    pb.INCIDENT_EVENT_ALERT_TYPE_FLOW: AlertType.FLOW,
-    pb.INCIDENT_EVENT_ALERT_TYPE_SLO: AlertType.SLO,
-}
-ALERT_TYPE_TO_WIRE: dict[AlertType, Any] = {alert_type: wire for wire, alert_type in ALERT_TYPE_FROM_WIRE.items()}
-OUTCOME_TO_WIRE = {
-    AlertOutcome.CREATED: api.AlertEventResult.CREATED,
-    AlertOutcome.UPDATED: api.AlertEventResult.UPDATED,
-    AlertOutcome.REOPENED: api.AlertEventResult.REOPENED,
-    AlertOutcome.DUPLICATE: api.AlertEventResult.DUPLICATE,
-    AlertOutcome.IGNORED: api.AlertEventResult.IGNORED,
-}
+from incidents_service.operations import IncidentDraft
 
 # Alert timestamps further ahead than this are refused: a future-dated event would make every
 # later one look late and freeze the incident.
 MAX_CLOCK_SKEW = timedelta(minutes=15)
+
+
 EARLIEST_TIMESTAMP = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 # 9999-12-31T23:59:59.999999: a Timestamp's maximum, to the microsecond.
 LATEST_DATETIME = datetime.max.replace(tzinfo=UTC)
-
-
-# ---- small pieces ------------------------------------------------------------------------------
-
-
-def _sv(value: str) -> StringValue:
-    return StringValue(value=value)
-
-
-def _user(user_id: str) -> pb.UserDetails:
-    return pb.UserDetails(user_id=_sv(user_id))
-
-
-def timestamp_to_wire(value: datetime) -> timestamp_pb2.Timestamp:
-    ts = timestamp_pb2.Timestamp()
-    ts.FromDatetime(value)
-    return ts
 
 
 def timestamp_from_wire(
@@ -223,113 +150,6 @@ def label_map_from_wire(field: str, labels: Mapping[str, str], out: list[FieldVi
     return dict(labels)
 
 
-# ---- incidents and events out ------------------------------------------------------------------
-
-
-# Messages are filled in place (message.id.value = ...) rather than built from wrapper objects that
-# are then copied in: half the cost, and list pages convert up to 1000 incidents.
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _set_timestamp(message: timestamp_pb2.Timestamp, value: datetime) -> None:
-    """Timestamp.FromDatetime for an aware datetime, in C-level datetime arithmetic (it goes through
-    a time tuple and calendar.timegm in Python: a list page sets three per incident)."""
-    since_epoch = value - _EPOCH
-    message.seconds = since_epoch.days * 86400 + since_epoch.seconds
-    message.nanos = since_epoch.microseconds * 1000
-
-
-def incident_to_wire(incident: Incident, now: datetime, events: Sequence[IncidentEvent] = ()) -> pb.Incident:
-    message = pb.Incident(
-        state=STATE_TO_WIRE[incident.state],
-        status=STATUS_TO_WIRE[incident.status],
-        severity=SEVERITY_TO_WIRE[incident.severity],
-    )
-    # Map fields filled key by key: passing the dicts to the constructor (or to update) goes through
-    # MutableMapping.update in Python, twice as slow.
-    labels = message.contextual_labels
-    for key, value in incident.contextual_labels.items():
-        labels[key] = value
-    labels = message.display_labels
-    for key, value in incident.display_labels.items():
-        labels[key] = value
-    message.id.value = incident.id
-    message.name.value = incident.name
-    message.description.value = incident.description
-    _set_timestamp(message.created_at, incident.created_at)
-    message.is_muted.value = incident.is_muted(now)
-    for key, value in incident.meta_labels:
-        label = message.meta_labels.add()
-        label.key.value = key
-        label.value.value = value
-    if incident.assigned_to is not None:
-        assignment = message.assignments.add()
-        assignment.assigned_to.user_id.value = incident.assigned_to
-        assignment.assigned_by.user_id.value = incident.assigned_by or ""
-    if incident.closed_at is not None:
-        _set_timestamp(message.closed_at, incident.closed_at)
-    if incident.last_state_update_time is not None:
-        _set_timestamp(message.last_state_update_time, incident.last_state_update_time)
-    if incident.last_state_update_key is not None:
-        message.last_state_update_key.value = incident.last_state_update_key
-    duration = incident.duration(now)  # never negative
-    message.duration.seconds = duration.days * 86400 + duration.seconds
-    message.duration.nanos = duration.microseconds * 1000
-    for event in events:
-        if event.type in EVENT_TYPE_TO_WIRE:
-            _fill_event(message.events.add(), event)
-    return message
-
-
-def event_to_wire(event: IncidentEvent) -> pb.IncidentEvent | None:
-    """The wire form of an event; None for UPDATE events, which the wire enum cannot express."""
-    if event.type not in EVENT_TYPE_TO_WIRE:
-        return None
-    message = pb.IncidentEvent()
-    _fill_event(message, event)
-    return message
-
-
-def _fill_event(message: pb.IncidentEvent, event: IncidentEvent) -> None:
-    message.id.value = event.id
-    message.incident_event_type = EVENT_TYPE_TO_WIRE[event.type]
-    message.originator_type = ORIGINATOR_TO_WIRE[event.originator.type]
-    if event.originator.type is OriginatorType.ADMINISTRATIVE:
-        message.administrative_event.user_id.value = event.originator.name
-    else:
-        message.operational_event.system_name.value = event.originator.name
-    payload: dict[str, Any] = event.payload
-    if event.type is EventType.UPSERT_STATE:
-        upsert = message.upsert_state
-        upsert.state_type = UPSERT_STATE_TO_WIRE[IncidentState(payload["state_type"])]
-        upsert.is_muted.value = bool(payload.get("is_muted", False))
-        if payload.get("cx_event_key"):
-            upsert.payload.cx_event_key.value = payload["cx_event_key"]
-    elif event.type is EventType.ACKNOWLEDGE:
-        message.acknowledge.acknowledged_by.user_id.value = payload["acknowledged_by"]
-    elif event.type is EventType.CLOSE:
-        message.close.closed_by.user_id.value = payload["closed_by"]
-    elif event.type is EventType.ASSIGN:
-        message.assignment.assignment.assigned_to.user_id.value = payload["assigned_to"]
-        message.assignment.assignment.assigned_by.user_id.value = payload["assigned_by"]
-    elif event.type is EventType.UNASSIGN:
-        message.unassign.SetInParent()
-    elif event.type is EventType.SNOOZE_INDICATOR:
-        snooze = message.snooze_indicator
-        snooze.start_time.FromDatetime(datetime.fromisoformat(payload["start_time"]))
-        snooze.duration_minutes.value = int(payload["duration_minutes"])
-        snooze.user_id.value = payload["user_id"]
-
-
-def events_to_wire(events: Iterable[IncidentEvent]) -> list[pb.IncidentEvent]:
-    return [wire for wire in (event_to_wire(e) for e in events) if wire is not None]
-
-
-# ---- requests in -------------------------------------------------------------------------------
-
-
 def alert_events_from_wire(events: Sequence[api.AlertEvent], now: datetime) -> list[AlertEvent]:
     out: list[FieldViolation] = []
     if not events:
@@ -362,7 +182,7 @@ def _alert_event_from_wire(
                 out.append(FieldViolation(f"{field}.timestamp", "more than 15 minutes in the future"))
             elif decoded < EARLIEST_TIMESTAMP:
                 out.append(FieldViolation(f"{field}.timestamp", "before 1970-01-01"))
-            timestamp = decoded.replace(microsecond=decoded.microsecond)
+            timestamp = decoded
     limits.check_text(f"{field}.name", event.name, limits.MAX_NAME_CHARS, out)
     limits.check_description(f"{field}.description", event.description, out)
     severity = severity_from_wire(f"{field}.severity", event.severity, out, allow_unset=True)
@@ -397,15 +217,6 @@ def _alert_event_from_wire(
         alert_type=alert_type,
         source_system=event.source_system,
     )
-
-
-_SEARCH_FIELDS_FROM_WIRE = {
-    pb.INCIDENTS_FIELDS_UNSPECIFIED: SearchField.NAME,
-    pb.INCIDENTS_FIELDS_NAME: SearchField.NAME,
-    pb.INCIDENTS_FIELDS_ID: SearchField.ID,
-    pb.INCIDENTS_FIELDS_APPLICATION_NAME: SearchField.APPLICATION_NAME,
-    pb.INCIDENTS_FIELDS_SUBSYSTEM_NAME: SearchField.SUBSYSTEM_NAME,
-}
 
 
 def incident_filter_from_wire(f: pb.IncidentQueryFilter, prefix: str = "filter") -> IncidentFilter:
@@ -474,7 +285,7 @@ def _search_from_wire(field: str, query: pb.IncidentSearchQuery, out: list[Field
     if query.WhichOneof("field") == "contextual_label":
         key = label_key_from_wire(f"{field}.contextual_label", query.contextual_label.value, "search", out)
         return SearchQuery(text, SearchField.CONTEXTUAL_LABEL, key)
-    search_field = _SEARCH_FIELDS_FROM_WIRE.get(query.incident_field)
+    search_field = SEARCH_FIELDS_FROM_WIRE.get(query.incident_field)
     if search_field is None:
         out.append(
             FieldViolation(
@@ -569,22 +380,6 @@ def _enum_set(
     return frozenset(decoded)
 
 
-DIRECTIONS = (pb.ORDER_BY_DIRECTION_UNSPECIFIED, pb.ORDER_BY_DIRECTION_ASC, pb.ORDER_BY_DIRECTION_DESC)
-_SORT_FIELDS_FROM_WIRE = {
-    pb.INCIDENTS_FIELDS_ID: SortField.ID,
-    pb.INCIDENTS_FIELDS_SEVERITY: SortField.SEVERITY,
-    pb.INCIDENTS_FIELDS_NAME: SortField.NAME,
-    pb.INCIDENTS_FIELDS_CREATED_TIME: SortField.CREATED_AT,
-    pb.INCIDENTS_FIELDS_CLOSED_TIME: SortField.CLOSED_AT,
-    pb.INCIDENTS_FIELDS_STATE: SortField.STATE,
-    pb.INCIDENTS_FIELDS_STATUS: SortField.STATUS,
-    pb.INCIDENTS_FIELDS_LAST_STATE_UPDATE_TIME: SortField.LAST_STATE_UPDATE_TIME,
-    pb.INCIDENTS_FIELDS_APPLICATION_NAME: SortField.APPLICATION_NAME,
-    pb.INCIDENTS_FIELDS_SUBSYSTEM_NAME: SortField.SUBSYSTEM_NAME,
-    pb.INCIDENTS_FIELDS_DURATION: SortField.DURATION,
-}
-
-
 def order_from_wire(order_bys: Sequence[pb.OrderBy]) -> tuple[SortKey, ...]:
     """The requested order plus tie-breakers (created_at, then id) so the order is total.
 
@@ -613,7 +408,7 @@ def order_from_wire(order_bys: Sequence[pb.OrderBy]) -> tuple[SortKey, ...]:
                 continue
             key = SortKey(SortField.CONTEXTUAL_LABEL, descending, label_key)
         else:
-            sort_field = _SORT_FIELDS_FROM_WIRE.get(order_by.incident_field)
+            sort_field = SORT_FIELDS_FROM_WIRE.get(order_by.incident_field)
             if sort_field is None:
                 out.append(FieldViolation(f"{field}.incident_field", "choose an incident field to order by"))
                 continue
@@ -634,6 +429,45 @@ def page_size_from_wire(pagination: pb.PaginationRequest) -> int:
     if requested == 0:
         return limits.DEFAULT_PAGE_SIZE
     return min(requested, limits.MAX_PAGE_SIZE)
+
+
+def incident_draft_from_wire(request: api.CreateIncidentRequest) -> IncidentDraft:
+    """CreateIncident's new incident: a name, and every other field within its limit."""
+    out: list[FieldViolation] = []
+    if not request.name.strip():
+        out.append(FieldViolation("name", "is required"))
+    limits.check_text("name", request.name, limits.MAX_NAME_CHARS, out)
+    limits.check_description("description", request.description, out)
+    draft = IncidentDraft(
+        name=request.name,
+        description=request.description,
+        severity=severity_from_wire("severity", request.severity, out, allow_unset=True),
+        contextual_labels=label_map_from_wire("contextual_labels", request.contextual_labels, out),
+        display_labels=label_map_from_wire("display_labels", request.display_labels, out),
+        meta_labels=meta_labels_from_wire("meta_labels", request.meta_labels, out),
+        application_name=request.application_name,
+        subsystem_name=request.subsystem_name,
+        assignee=request.assignee,
+    )
+    for field in ("application_name", "subsystem_name"):
+        limits.check_text(field, getattr(request, field), limits.MAX_LABEL_VALUE_CHARS, out)
+    limits.check_text("assignee", request.assignee, limits.MAX_KEY_CHARS, out)
+    check_violations(out)
+    return draft
+
+
+def snooze_from_wire(request: api.SnoozeIncidentsRequest) -> tuple[list[str], int]:
+    """SnoozeIncidents' ids and minutes."""
+    out: list[FieldViolation] = []
+    ids = id_list("incident_ids", request.incident_ids, out)
+    if not limits.MIN_SNOOZE_MINUTES <= request.duration_minutes <= limits.MAX_SNOOZE_MINUTES:
+        out.append(
+            FieldViolation(
+                "duration_minutes", f"must be {limits.MIN_SNOOZE_MINUTES} to {limits.MAX_SNOOZE_MINUTES} minutes"
+            )
+        )
+    check_violations(out)
+    return ids, request.duration_minutes
 
 
 def incident_changes_from_wire(request: api.UpdateIncidentRequest, out: list[FieldViolation]) -> IncidentChanges:
@@ -667,9 +501,6 @@ def incident_changes_from_wire(request: api.UpdateIncidentRequest, out: list[Fie
     return changes
 
 
-# ---- aggregations, filter values, event queries ------------------------------------------------
-
-
 def group_keys_from_wire(group_bys: Sequence[pb.GroupBy]) -> tuple[SortKey, ...]:
     """ListIncidentAggregations group-bys: up to 3 incident fields or contextual labels."""
     out: list[FieldViolation] = []
@@ -691,7 +522,7 @@ def group_keys_from_wire(group_bys: Sequence[pb.GroupBy]) -> tuple[SortKey, ...]
                 continue
             key = SortKey(SortField.CONTEXTUAL_LABEL, descending, label_key)
         else:
-            sort_field = _SORT_FIELDS_FROM_WIRE.get(group_by.incident_field)
+            sort_field = SORT_FIELDS_FROM_WIRE.get(group_by.incident_field)
             if sort_field not in GROUPABLE_FIELDS or sort_field is None:
                 out.append(
                     FieldViolation(
@@ -707,105 +538,6 @@ def group_keys_from_wire(group_bys: Sequence[pb.GroupBy]) -> tuple[SortKey, ...]
         keys.append(key)
     check_violations(out)
     return tuple(keys)
-
-
-def _group_value_to_wire(key: SortKey, value: Any) -> pb.GroupByValues:
-    if key.field is SortField.CONTEXTUAL_LABEL:
-        return pb.GroupByValues(
-            contextual_labels=pb.ContextualLabels(field_name=_sv(key.label_key or ""), field_value=_sv(value))
-        )
-    one_of = pb.IncidentFieldOneOf()
-    if key.field is SortField.SEVERITY:
-        one_of.severity = SEVERITY_TO_WIRE[value]
-    elif key.field is SortField.STATE:
-        one_of.state = STATE_TO_WIRE[value]
-    elif key.field is SortField.STATUS:
-        one_of.status = STATUS_TO_WIRE[value]
-    else:
-        getattr(one_of, key.field.value).value = value  # id, name, application_name, subsystem_name
-    return pb.GroupByValues(incident_field=one_of)
-
-
-def incident_group_to_wire(group: IncidentGroup, keys: Sequence[SortKey]) -> pb.IncidentAggregation:
-    message = pb.IncidentAggregation(
-        group_bys_value=[_group_value_to_wire(key, value) for key, value in zip(keys, group.values, strict=True)],
-        agg_state_count=[
-            pb.IncidentStateCount(state=STATE_TO_WIRE[state], count=UInt32Value(value=n))
-            for state, n in sorted(group.state_counts.items(), key=lambda item: STATE_TO_WIRE[item[0]])
-        ],
-        agg_status_count=[
-            pb.IncidentStatusCount(status=STATUS_TO_WIRE[status], count=UInt32Value(value=n))
-            for status, n in sorted(group.status_counts.items(), key=lambda item: STATUS_TO_WIRE[item[0]])
-        ],
-        agg_severity_count=[
-            pb.IncidentSeverityCount(severity=SEVERITY_TO_WIRE[severity], count=UInt32Value(value=n))
-            for severity, n in sorted(group.severity_counts.items())
-        ],
-        agg_assignments_count=[
-            pb.IncidentAssignmentCount(assigned_to=_user(assignee), count=UInt32Value(value=n))
-            for assignee, n in sorted(group.assignee_counts.items(), key=lambda item: (-item[1], item[0]))
-        ],
-        agg_meta_labels_count=[
-            pb.IncidentMetaLabelsCount(meta_label=_meta_label(pair), count=UInt32Value(value=n))
-            for pair, n in sorted(group.meta_label_counts.items(), key=lambda item: (-item[1], item[0]))
-        ],
-        all_values_count=UInt32Value(value=group.count),
-        list_incidents_id=[_sv(incident_id) for incident_id in group.incident_ids],
-    )
-    if group.first_created_at is not None:
-        message.first_created_at.CopyFrom(timestamp_to_wire(group.first_created_at))
-    if group.last_closed_at is not None:
-        message.last_closed_at.CopyFrom(timestamp_to_wire(group.last_closed_at))
-    if group.last_state_update_time is not None:
-        message.last_state_update_time.CopyFrom(timestamp_to_wire(group.last_state_update_time))
-    return message
-
-
-def _meta_label(pair: tuple[str, str]) -> pb.MetaLabel:
-    return pb.MetaLabel(key=_sv(pair[0]), value=_sv(pair[1]))
-
-
-def filter_values_to_wire(values: FilterValues, meta_labels_op: pb.FilterOperator) -> pb.IncidentQueryFiltersValues:
-    return pb.IncidentQueryFiltersValues(
-        assignee_with_count=[
-            pb.AssigneeWithCount(assignee=_sv(assignee), count=Int32Value(value=n)) for assignee, n in values.assignees
-        ],
-        status_with_count=[
-            pb.IncidentStatusWithCount(status=STATUS_TO_WIRE[status], count=Int32Value(value=n))
-            for status, n in values.statuses
-        ],
-        state_with_count=[
-            pb.IncidentStateWithCount(state=STATE_TO_WIRE[state], count=Int32Value(value=n))
-            for state, n in values.states
-        ],
-        severity_with_count=[
-            pb.IncidentSeverityWithCount(severity=SEVERITY_TO_WIRE[severity], count=Int32Value(value=n))
-            for severity, n in values.severities
-        ],
-        contextual_labels={
-            key: pb.ContextualLabelValuesWithCount(
-                values_with_count=[
-                    pb.ContextualLabelValueWithCount(contextual_label_value=_sv(v), count=Int32Value(value=n))
-                    for v, n in counts
-                ]
-            )
-            for key, counts in values.contextual_labels.items()
-        },
-        display_labels={
-            key: pb.DisplayLabelValuesWithCount(
-                values_with_count=[
-                    pb.DisplayLabelValueWithCount(display_label_value=_sv(v), count=Int32Value(value=n))
-                    for v, n in counts
-                ]
-            )
-            for key, counts in values.display_labels.items()
-        },
-        meta_labels_with_count=[
-            pb.IncidentMetaLabelsWithCount(meta_label=_meta_label(pair), count=Int32Value(value=n))
-            for pair, n in values.meta_labels
-        ],
-        meta_labels_op=meta_labels_op,
-    )
 
 
 def event_filter_from_wire(f: pb.IncidentEventQueryFilter, prefix: str = "filter") -> EventFilter:
@@ -842,80 +574,6 @@ def event_order_from_wire(order_by: pb.ListIncidentEventRequestOrderBy) -> bool:
     return order_by.direction != pb.ORDER_BY_DIRECTION_ASC
 
 
-def event_extended_to_wire(event: IncidentEvent) -> pb.IncidentEventExtended:
-    snapshot = event.snapshot
-    assert snapshot is not None, "event queries read every event with its snapshot"
-    alert = event.alert or {}
-    metadata = pb.IncidentEventExtendedMetadata(
-        incident_severity=SEVERITY_TO_WIRE[snapshot.severity],
-        incident_state=STATE_TO_WIRE[snapshot.state],
-        incident_status=STATUS_TO_WIRE[snapshot.status],
-        is_muted=BoolValue(value=snapshot.is_muted),
-        alert_type=ALERT_TYPE_TO_WIRE[AlertType(alert.get("alert_type", AlertType.STANDARD.value))],
-        # The alert's grouping: the incident's contextual labels, by key and as a permutation.
-        alert_group_by_fields=[_sv(key) for key in sorted(snapshot.contextual_labels)],
-        incident_permutation=snapshot.contextual_labels,
-        alert_labels=[_meta_label((key, value)) for key, value in alert.get("alert_labels", [])],
-    )
-    if alert.get("alert_id"):
-        metadata.alert_id.value = alert["alert_id"]
-    if alert.get("alert_name"):
-        metadata.alert_name.value = alert["alert_name"]
-    message = pb.IncidentEventExtended(
-        incident_event=event_to_wire(event),
-        cx_event_timestamp=timestamp_to_wire(event.timestamp),
-        incident_event_extended_metadata=metadata,
-    )
-    if event.cx_event_key:
-        message.cx_event_key.value = event.cx_event_key
-    return message
-
-
-# ---- notes, timeline, statistics (incident_insights.proto) ---------------------------------------
-
-
-def note_to_wire(note: Note) -> ins.Note:
-    return ins.Note(
-        id=note.id,
-        incident_id=note.incident_id,
-        body=note.body,
-        author=note.author,
-        created_at=timestamp_to_wire(note.created_at),
-        updated_at=timestamp_to_wire(note.updated_at),
-        updated_by=note.updated_by,
-    )
-
-
-def _timeline_value(field: str, value: str) -> str:
-    """Status and severity values as the wire enum's value names, like every other answer shows them."""
-    if not value:
-        return value
-    if field == "status":
-        return str(pb.IncidentStatus.Name(STATUS_TO_WIRE[IncidentStatus(value)]))
-    if field == "severity":
-        return str(pb.IncidentSeverity.Name(SEVERITY_TO_WIRE[Severity[value]]))
-    return value
-
-
-# The wire enum names each domain action with the prefix (and the same numbers).
-TIMELINE_ACTION_TO_WIRE: dict[TimelineAction, ins.TimelineAction] = {
-    action: getattr(ins, f"TIMELINE_ACTION_{action.name}") for action in TimelineAction
-}
-
-
-def timeline_entry_to_wire(entry: TimelineEntry) -> ins.TimelineEntry:
-    return ins.TimelineEntry(
-        action=TIMELINE_ACTION_TO_WIRE[entry.action],
-        timestamp=timestamp_to_wire(entry.timestamp),
-        actor=entry.actor,
-        source_system=entry.source_system,
-        field=entry.field,
-        old_value=_timeline_value(entry.field, entry.old_value),
-        new_value=_timeline_value(entry.field, entry.new_value),
-        event_id=entry.event_id,
-    )
-
-
 def statistics_query_from_wire(request: ins.GetIncidentStatisticsRequest) -> StatisticsQuery:
     out: list[FieldViolation] = []
     try:
@@ -944,48 +602,3 @@ def statistics_query_from_wire(request: ins.GetIncidentStatisticsRequest) -> Sta
     check_violations(out)
     assert start is not None and end is not None
     return StatisticsQuery(incident_filter, start, end, request.bucket_count, label_key)
-
-
-def _duration_to_wire(micros: int) -> duration_pb2.Duration:
-    return duration_pb2.Duration(seconds=micros // 1_000_000, nanos=(micros % 1_000_000) * 1000)
-
-
-def _duration_stats_to_wire(stats: DurationStats) -> ins.DurationStatistics:
-    message = ins.DurationStatistics(count=stats.count)
-    if stats.mean is not None and stats.median is not None and stats.p90 is not None:
-        message.mean.CopyFrom(_duration_to_wire(stats.mean))
-        message.median.CopyFrom(_duration_to_wire(stats.median))
-        message.p90.CopyFrom(_duration_to_wire(stats.p90))
-    return message
-
-
-def statistics_to_wire(stats: IncidentStatistics) -> ins.GetIncidentStatisticsResponse:
-    response = ins.GetIncidentStatisticsResponse(
-        mtta=_duration_stats_to_wire(stats.overall.mtta), mttr=_duration_stats_to_wire(stats.overall.mttr)
-    )
-    for bucket in stats.buckets:
-        out = response.buckets.add(start_time=timestamp_to_wire(bucket.start), end_time=timestamp_to_wire(bucket.end))
-        for severity, counts in bucket.by_severity.items():
-            out.opened += counts.opened
-            out.resolved += counts.resolved
-            out.closed += counts.closed
-            out.by_severity.add(
-                severity=SEVERITY_TO_WIRE[severity],
-                opened=counts.opened,
-                resolved=counts.resolved,
-                closed=counts.closed,
-            )
-    for severity, times in stats.by_severity.items():
-        response.by_severity.add(
-            severity=SEVERITY_TO_WIRE[severity],
-            mtta=_duration_stats_to_wire(times.mtta),
-            mttr=_duration_stats_to_wire(times.mttr),
-        )
-    for labelled in stats.by_label_value:
-        response.by_label_value.add(
-            value=labelled.value,
-            incident_count=labelled.incident_count,
-            mtta=_duration_stats_to_wire(labelled.times.mtta),
-            mttr=_duration_stats_to_wire(labelled.times.mttr),
-        )
-    return response
