@@ -18,9 +18,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from incidents_service.domain.access import ApiKeyRecord, Team
 from incidents_service.domain.errors import InvalidArgument, NotFound, PermissionDenied, Unauthenticated
 from incidents_service.domain.model import new_id
-from incidents_service.storage.teams import ApiKeyRecord, Team
 from incidents_service.storage.unit_of_work import UnitOfWork
 
 READ = "incidents:read"

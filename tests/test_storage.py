@@ -184,7 +184,7 @@ def test_a_closed_incident_does_not_block_a_new_open_one_for_its_key(engine):
         loaded = uow.incidents.get(first.id)
         assert loaded is not None
         assert loaded.close(ALICE, T0 + timedelta(minutes=5))
-        uow.incidents.save(loaded)
+        uow.incidents.save_all([loaded])
         uow.commit()
 
     second = Incident.open_from_alert(team_id, alert(correlation_key, at=T0 + timedelta(minutes=6)))
@@ -285,7 +285,7 @@ def test_alert_incident_reads_back_equal_after_changes_are_saved(engine):
             alert(incident.correlation_key, at=T0 + timedelta(minutes=1), meta_labels=[("x", "y")], name="n2")
         )
         loaded.resolve(ALICE, T0 + timedelta(minutes=2))
-        uow.incidents.save(loaded)
+        uow.incidents.save_all([loaded])
         uow.commit()
     again = load(engine, team_id, incident.id)
     assert again == loaded

@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
+from incidents_service.domain.access import ApiKeyRecord, Team
 from incidents_service.storage.tables import api_keys, service_settings, teams
-
-
-@dataclass(frozen=True)
-class Team:
-    id: str
-    name: str
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class ApiKeyRecord:
-    id: str
-    team_id: str
-    team_name: str
-    principal: str
-    permissions: frozenset[str]
-    created_at: datetime
-    revoked_at: datetime | None
 
 
 class AccessRepository:
