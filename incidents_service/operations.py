@@ -51,7 +51,6 @@ from incidents_service.domain.queries import (
 )
 from incidents_service.domain.statistics import IncidentStatistics, StatisticsQuery
 from incidents_service.domain.timeline import TimelineEntry, entries_of
-from incidents_service.storage.database import create_read_engine
 from incidents_service.storage.python_turns import TURNS
 from incidents_service.storage.unit_of_work import UnitOfWork
 
@@ -96,9 +95,13 @@ class IncidentDraft:
 
 
 class IncidentOperations:
-    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow) -> None:
+    """`engine` runs the writes; `read_engine` (by default the same) the read-only units of work."""
+
+    def __init__(
+        self, engine: Engine, read_engine: Engine | None = None, clock: Callable[[], datetime] = utcnow
+    ) -> None:
         self._engine = engine
-        self._read_engine = create_read_engine(engine)
+        self._read_engine = read_engine or engine
         self._clock = clock
 
     def now(self) -> datetime:

@@ -57,7 +57,7 @@ from incidents_service.api.servicers import (
 from incidents_service.auth import Authenticator
 from incidents_service.config import Settings
 from incidents_service.operations import IncidentOperations
-from incidents_service.storage.database import create_control_engine, ping
+from incidents_service.storage.database import create_control_engine, create_read_engine, ping
 from incidents_service.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("incidents_service.server")
@@ -149,9 +149,10 @@ class IncidentsServer:
         self.settings = settings
         self.engine = engine
         self.control_engine = create_control_engine(engine)
+        self.read_engine = create_read_engine(engine)
         self._storage_threads = futures.ThreadPoolExecutor(settings.workers, thread_name_prefix="storage")
         self._control_threads = futures.ThreadPoolExecutor(2, thread_name_prefix="control")
-        self.operations = IncidentOperations(engine)
+        self.operations = IncidentOperations(engine, self.read_engine)
         self.page_tokens = PageTokenCodec(load_page_token_secret(engine))
         self._ingestion = AlertIngestionServicer(self.operations)
         self.port = 0
@@ -280,6 +281,8 @@ class IncidentsServer:
         self._storage_threads.shutdown(wait=True, cancel_futures=True)
         self._control_threads.shutdown(wait=True, cancel_futures=True)
         self.control_engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()
 
 
 async def _serve_until_signalled(settings: Settings, engine: Engine) -> None:

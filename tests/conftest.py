@@ -78,7 +78,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
-    engine = create_database_engine(database_url, pool_size=8)
+    engine = create_database_engine(database_url, pool_size=16)
     migrate(engine)
     yield engine
     engine.dispose()
