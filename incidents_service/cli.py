@@ -6,7 +6,6 @@ Every failure is one clear line on stderr and a non-zero exit, never a traceback
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import stat
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from incidents_service import auth
+from incidents_service import auth, logs
 from incidents_service.config import Settings
 from incidents_service.domain.errors import DomainError, NotFound, StorageUnavailable
 from incidents_service.storage.database import create_database_engine, normalize_url, with_statement_timeout
@@ -139,8 +138,9 @@ def run(argv: Sequence[str]) -> int:
         problems = settings.problems()
         if problems:
             raise CommandError("; ".join(problems))
-        logging.basicConfig(level=settings.log_level, format="%(message)s", stream=sys.stderr)
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+        # gRPC's core writes its own log lines (not JSON) to stderr unless the operator asks for them.
+        os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+        logs.configure(settings.log_level)
         # The server stops a call's statements itself; PostgreSQL's statement_timeout, a little later,
         # is the backstop should that ever fail.
         engine = _engine(settings, statement_timeout_seconds=settings.statement_timeout_seconds + 1)

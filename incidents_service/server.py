@@ -11,7 +11,6 @@ engine and thread pool, so neither ever waits behind queries.
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import signal
 import socket
@@ -56,11 +55,12 @@ from incidents_service.api.servicers import (
 )
 from incidents_service.auth import Authenticator
 from incidents_service.config import Settings
+from incidents_service.logs import get_logger
 from incidents_service.operations import IncidentOperations
 from incidents_service.storage.database import create_control_engine, create_read_engine, ping
 from incidents_service.storage.unit_of_work import UnitOfWork
 
-log = logging.getLogger("incidents_service.server")
+log = get_logger("incidents_service.server")
 
 SERVICE_NAMES = (
     svc.DESCRIPTOR.services_by_name["IncidentsService"].full_name,
@@ -225,14 +225,17 @@ class IncidentsServer:
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         enable_documented_reflection((*SERVICE_NAMES, health.SERVICE_NAME), server)
         server.add_generic_rpc_handlers(self.extra_handlers)
-        if settings.tls_cert and settings.tls_key:
-            with open(settings.tls_key, "rb") as key_file, open(settings.tls_cert, "rb") as cert_file:
-                credentials = grpc.ssl_server_credentials([(key_file.read(), cert_file.read())])
-            port = server.add_secure_port(settings.listen, credentials)
-        else:
-            port = server.add_insecure_port(settings.listen)
+        try:
+            if settings.tls_cert and settings.tls_key:
+                with open(settings.tls_key, "rb") as key_file, open(settings.tls_cert, "rb") as cert_file:
+                    credentials = grpc.ssl_server_credentials([(key_file.read(), cert_file.read())])
+                port = server.add_secure_port(settings.listen, credentials)
+            else:
+                port = server.add_insecure_port(settings.listen)
+        except RuntimeError:  # grpc's "Failed to bind": the operator's answer is the address
+            port = 0
         if port == 0:
-            raise OSError(f"cannot listen on {settings.listen}")
+            raise OSError(f"cannot listen on {settings.listen} (gRPC): the address is in use or not available")
         self._server = server
         self._health = DatabaseHealth(self.control_engine, health_servicer, self._control_threads)
         if settings.http_listen:
@@ -252,8 +255,6 @@ class IncidentsServer:
             [ConnectService(service.connect_application, service.servicer) for service in services],
             AlertIntake(calls, self._ingestion, self.operations),
         )
-        # uvicorn's own start and stop lines are not JSON; every call is logged by the app.
-        logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
         config = http_config(app, settings.tls_cert, settings.tls_key, settings.grace_seconds)
         config.load()
         http_server = HttpServer(config)
@@ -293,11 +294,13 @@ async def _serve_until_signalled(settings: Settings, engine: Engine) -> None:
         loop.add_signal_handler(signum, _request_stop, signum, stop_requested)
     await server.start()
     log.info(
-        '{"event": "serving", "listen": "%s", "http_listen": "%s", "tls": %s, "pid": %d}',
-        settings.listen,
-        settings.http_listen,
-        "true" if settings.tls_cert else "false",
-        os.getpid(),
+        "serving",
+        listen=settings.listen,
+        http_listen=settings.http_listen,
+        grpc_port=server.port,
+        http_port=server.http_port or None,
+        tls=bool(settings.tls_cert),
+        pid=os.getpid(),
     )
     await stop_requested.wait()
     await server.stop(settings.grace_seconds)
@@ -305,7 +308,7 @@ async def _serve_until_signalled(settings: Settings, engine: Engine) -> None:
 
 def _request_stop(signum: int, stop_requested: asyncio.Event) -> None:
     if not stop_requested.is_set():
-        log.info('{"event": "shutdown", "signal": "%s", "pid": %d}', signal.Signals(signum).name, os.getpid())
+        log.info("shutdown", signal=signal.Signals(signum).name, pid=os.getpid())
     stop_requested.set()
 
 
@@ -314,7 +317,7 @@ def serve(settings: Settings, engine: Engine) -> int:
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     asyncio.run(_serve_until_signalled(settings, engine))
     engine.dispose()
-    log.info('{"event": "stopped", "pid": %d}', os.getpid())
+    log.info("stopped", pid=os.getpid())
     return 0
 
 
@@ -336,9 +339,7 @@ def serve_processes(settings: Settings) -> int:
     def forward(signum: int, _frame: object) -> None:
         nonlocal stopping
         if not stopping:
-            log.info(
-                '{"event": "shutdown", "signal": "%s", "processes": %d}', signal.Signals(signum).name, len(children)
-            )
+            log.info("shutdown", signal=signal.Signals(signum).name, processes=len(children), pid=os.getpid())
         stopping = True
         for child in children:
             if child.poll() is None:
@@ -351,12 +352,12 @@ def serve_processes(settings: Settings) -> int:
         for child in children:
             code = child.poll()
             if code is not None and code != 0 and not stopping:
-                log.error('{"event": "process_died", "pid": %d, "exit_code": %d}', child.pid, code)
+                log.error("process_died", child_pid=child.pid, exit_code=code, pid=os.getpid())
                 failed = code if code > 0 else 1
                 forward(signal.SIGTERM, None)
         time.sleep(0.1)
     codes = [child.returncode for child in children]
     if failed or any(codes):
         return failed or 1
-    log.info('{"event": "stopped", "processes": %d}', len(children))
+    log.info("stopped", processes=len(children), pid=os.getpid())
     return 0

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.logs import log_events
 from tests.test_e2e_grpcurl import certificate_authority, start_server  # noqa: F401  (a fixture)
 from tests.test_faults import EXECUTABLE, _env, _free_port, make_team, migrate
 
@@ -68,7 +69,7 @@ def test_sigterm_finishes_an_http_call_in_flight_refuses_new_ones_and_exits_0(tm
     host, port = http_address.split(":")
     try:
         deadline = time.monotonic() + 30
-        while '"event": "serving"' not in log.read_text():
+        while "serving" not in log_events(log.read_text()):
             assert server.poll() is None and time.monotonic() < deadline, log.read_text()
             time.sleep(0.1)
         payload = {"summary": "in flight during shutdown", "severity": "error"}

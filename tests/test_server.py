@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import shutil
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 
 import grpc
 import pytest
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
+from incidents_service import logs
 from incidents_service.config import Settings
 from incidents_service.domain.errors import StorageUnavailable
 from incidents_service.operations import IncidentOperations
@@ -55,17 +58,23 @@ def test_an_unreachable_database_is_reported_unavailable_quickly():
     assert time.monotonic() - started < 10
 
 
-def test_every_call_logs_one_line_with_method_code_and_team_but_never_the_key(client, caplog):
+def test_every_call_logs_one_json_line_with_method_code_and_team_but_never_the_key(client, caplog):
     with caplog.at_level(logging.INFO, logger="incidents_service.calls"):
         client.ingestion.ReportAlertEvents(report(alert("log-key", "log-event")))
         with pytest.raises(grpc.RpcError):
             client.incidents.GetIncident(get("missing-incident"))
-    lines = [record.getMessage() for record in caplog.records if record.name == "incidents_service.calls"]
+    formatter = logs.formatter()
+    lines = [formatter.format(record) for record in caplog.records if record.name == "incidents_service.calls"]
     assert len(lines) == 2
-    assert '"method": "/incidents_service.v1.AlertIngestionService/ReportAlertEvents"' in lines[0]
-    assert '"code": "OK"' in lines[0] and '"code": "NOT_FOUND"' in lines[1]
-    assert f'"team": "{client.team_name}"' in lines[1]
     assert all(client.api_key not in line for line in lines)
+    report_line, get_line = (json.loads(line) for line in lines)
+    assert report_line["event"] == get_line["event"] == "rpc"
+    assert report_line["method"] == "/incidents_service.v1.AlertIngestionService/ReportAlertEvents"
+    assert (report_line["code"], get_line["code"]) == ("OK", "NOT_FOUND")
+    assert get_line["method"] == "/com.coralogixapis.incidents.v1.IncidentsService/GetIncident"
+    assert get_line["team"] == client.team_name and get_line["principal"] == client.principal
+    assert get_line["level"] == "info" and isinstance(get_line["duration_ms"], float)
+    assert datetime.fromisoformat(get_line["timestamp"]).tzinfo is not None
 
 
 def test_settings_reject_half_a_tls_configuration_and_bad_listen_addresses():

@@ -40,6 +40,7 @@ from incidents_service.storage.migrate import migrate as migrate_schema
 from tests.builders import alert, get, report
 from tests.conftest import BackgroundServer, RunningServer, _admin_connection
 from tests.http_calls import call
+from tests.support.logs import log_events
 from tests.test_faults import EXECUTABLE, _env, _free_port, make_team, migrate, start_server
 
 pytestmark = pytest.mark.e2e
@@ -455,7 +456,7 @@ def test_serve_processes_shares_one_port_and_drains_them_all_on_sigterm(sqlite_u
         )
     try:
         deadline = time.monotonic() + 30
-        while log.read_text().count('"event": "serving"') < 2:
+        while log_events(log.read_text()).count("serving") < 2:
             assert parent.poll() is None, log.read_text()
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.1)
@@ -479,8 +480,8 @@ def test_serve_processes_shares_one_port_and_drains_them_all_on_sigterm(sqlite_u
         assert parent.wait(timeout=30) == 0
         for child in children:
             assert not Path(f"/proc/{child}").exists() or "zombie" in Path(f"/proc/{child}/status").read_text()
-        text = log.read_text()
-        assert text.count('"event": "stopped"') >= 2, text
+        # Each child, then the parent, logs that it stopped.
+        assert log_events(log.read_text()).count("stopped") == 3, log.read_text()
     finally:
         if parent.poll() is None:
             parent.kill()

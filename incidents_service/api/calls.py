@@ -10,7 +10,6 @@ Keeping this in one place is what makes gRPC and HTTP answer the same call the s
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -20,13 +19,14 @@ from typing import Any, TypeVar
 from incidents_service.auth import Authenticator, Caller, authorize, reset_current_caller, set_current_caller
 from incidents_service.deadlines import CallDeadline, deadline_of_call
 from incidents_service.domain.errors import DomainError, StorageUnavailable
+from incidents_service.logs import get_logger
 from incidents_service.storage.python_turns import TURNS
 from incidents_service.storage.unit_of_work import writes_authorized_by
 
 T = TypeVar("T")
 
-call_log = logging.getLogger("incidents_service.calls")
-error_log = logging.getLogger("incidents_service.errors")
+call_log = get_logger("incidents_service.calls")
+error_log = get_logger("incidents_service.errors")
 
 
 class InternalFailure(DomainError):
@@ -98,13 +98,13 @@ class Calls:
             caller = await self._authenticator.authenticate_async(authorization)
         except StorageUnavailable as error:
             error_log.warning(
-                "cannot authenticate a call to %s: %s", method, error, exc_info=error.__cause__ is not None
+                "cannot_authenticate", method=method, error=str(error), exc_info=error.__cause__ is not None
             )
             raise
         except DomainError:
             raise
         except Exception as exc:
-            error_log.exception("authentication failed unexpectedly for %s", method)
+            error_log.exception("authentication_failed", method=method)
             raise StorageUnavailable("cannot check the API key right now; retry") from exc
         authorize(caller, method)
         return caller
@@ -165,7 +165,7 @@ class StorageCall:
         except DomainError:
             raise
         except Exception as exc:
-            error_log.exception("unexpected error in %s", self.method)
+            error_log.exception("call_failed", method=self.method)
             raise InternalFailure() from exc
         finally:
             if timer is not None:
@@ -173,20 +173,16 @@ class StorageCall:
 
 
 def log_call(method: str, code: str, started: float, caller: Caller | None, **extra: Any) -> None:
-    """One JSON line per call: method, status code, duration, team, principal and key id (never the key)."""
+    """One line per call: method, status code, duration, team, principal and key id (never the key)."""
     if not call_log.isEnabledFor(logging.INFO):
         return
     call_log.info(
-        json.dumps(
-            {
-                "event": "rpc",
-                "method": method,
-                "code": code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                "team": caller.team_name if caller else None,
-                "principal": caller.principal if caller else None,
-                "key_id": caller.key_id if caller else None,
-                **extra,
-            }
-        )
+        "rpc",
+        method=method,
+        code=code,
+        duration_ms=round((time.perf_counter() - started) * 1000, 2),
+        team=caller.team_name if caller else None,
+        principal=caller.principal if caller else None,
+        key_id=caller.key_id if caller else None,
+        **extra,
     )

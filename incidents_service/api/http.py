@@ -120,9 +120,9 @@ def bind_http_socket(listen: str, reuse_port: bool) -> socket.socket:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         sock.bind((host, int(port)))
-    except OSError:
+    except OSError as exc:
         sock.close()
-        raise
+        raise OSError(f"cannot listen on {listen} (HTTP): {exc.strerror or exc}") from exc
     sock.listen(1024)
     sock.setblocking(False)
     return sock
