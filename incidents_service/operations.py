@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 
+from incidents_service import metrics
 from incidents_service.domain import limits
 from incidents_service.domain.errors import (
     ConcurrentConflict,
@@ -35,6 +36,7 @@ from incidents_service.domain.model import (
     IncidentChanges,
     IncidentEvent,
     IncidentState,
+    IncidentStatus,
     MetaLabels,
     Severity,
 )
@@ -160,7 +162,9 @@ class IncidentOperations:
             uow.incidents.save_all(list(changed.values()))
             return results
 
-        return self._write(team_id, work)
+        reported = self._write(team_id, work)
+        metrics.count_alert_events(result.outcome.value for result in reported)  # committed: they count
+        return reported
 
     def acknowledge_open_incident(self, team_id: str, actor: str, correlation_key: str) -> Incident | None:
         """Acknowledge the open incident of a correlation key, as an alert sender asks (PagerDuty's
@@ -452,6 +456,12 @@ class IncidentOperations:
                 if len(batch) <= page.size:
                     return Page(entries, total, None, positions)
                 up_to = batch[-1][0] - 1
+
+    # ---- the service's own gauges (metrics.py), over every team -----------------------------------
+
+    def open_incidents(self) -> dict[tuple[Severity, IncidentStatus], int]:
+        with self._read("") as uow:
+            return uow.totals.open_incidents()
 
     def incident_statistics(self, team_id: str, asked: StatisticsQuery) -> IncidentStatistics:
         with self._read(team_id) as uow:

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent import futures
@@ -35,11 +37,13 @@ from incidents_service_api.v1 import incidents_service_api_pb2 as api
 from incidents_service_api.v1 import incidents_service_api_pb2_grpc as api_grpc
 from sqlalchemy import Engine
 
+from incidents_service import metrics
 from incidents_service.api.calls import Calls
 from incidents_service.api.http import (
     ConnectService,
     HttpApp,
     HttpServer,
+    MetricsRoute,
     bind_http_socket,
     http_config,
 )
@@ -55,7 +59,9 @@ from incidents_service.api.servicers import (
 )
 from incidents_service.auth import Authenticator
 from incidents_service.config import Settings
+from incidents_service.domain.model import IncidentStatus, Severity
 from incidents_service.logs import get_logger
+from incidents_service.metrics import DatabaseGauge, DatabaseGauges
 from incidents_service.operations import IncidentOperations
 from incidents_service.storage.database import create_control_engine, create_read_engine, ping
 from incidents_service.storage.unit_of_work import UnitOfWork
@@ -153,6 +159,9 @@ class IncidentsServer:
         self._storage_threads = futures.ThreadPoolExecutor(settings.workers, thread_name_prefix="storage")
         self._control_threads = futures.ThreadPoolExecutor(2, thread_name_prefix="control")
         self.operations = IncidentOperations(engine, self.read_engine)
+        metrics.observe_pool(engine, "writes")
+        metrics.observe_pool(self.read_engine, "reads")  # SQLite reads share the writes' engine
+        metrics.observe_pool(self.control_engine, "control")
         self.page_tokens = PageTokenCodec(load_page_token_secret(engine))
         self._ingestion = AlertIngestionServicer(self.operations)
         self.port = 0
@@ -162,6 +171,8 @@ class IncidentsServer:
         self._http_task: asyncio.Task[None] | None = None
         self._http_socket: socket.socket | None = None
         self._health: DatabaseHealth | None = None
+        # However often /metrics is scraped, the database gauges are read at most this often.
+        self.gauges_max_age_seconds = 5.0
         # Generic handlers served beside the services, behind the same interceptor (tests add probes here).
         self.extra_handlers: tuple[grpc.GenericRpcHandler, ...] = ()
 
@@ -194,6 +205,26 @@ class IncidentsServer:
                 ins_connect.IncidentInsightsServiceASGIApplication,
             ),
         ]
+
+    def database_gauges(self) -> list[DatabaseGauge]:
+        """The gauges /metrics reads from the database when scraped (a new one is one entry here)."""
+        return [
+            DatabaseGauge(
+                "incidents_open",
+                "Incidents not closed, by severity and status (every team)",
+                ("severity", "status"),
+                self._open_incidents,
+            ),
+        ]
+
+    def _open_incidents(self) -> dict[tuple[str, ...], float]:
+        counts = self.operations.open_incidents()
+        # Every combination, zeros included: an alert on a series that is absent never fires.
+        return {
+            (severity.name.lower(), status.name.lower()): counts.get((severity, status), 0)
+            for severity in Severity
+            for status in IncidentStatus
+        }
 
     async def start(self) -> int:
         """Bind, start serving (gRPC, and HTTP when configured) and probing the database; answers the
@@ -254,6 +285,7 @@ class IncidentsServer:
             calls,
             [ConnectService(service.connect_application, service.servicer) for service in services],
             AlertIntake(calls, self._ingestion, self.operations),
+            MetricsRoute(calls, metrics.registry(DatabaseGauges(self.database_gauges(), self.gauges_max_age_seconds))),
         )
         config = http_config(app, settings.tls_cert, settings.tls_key, settings.grace_seconds)
         config.load()
@@ -329,11 +361,25 @@ def serve_processes(settings: Settings) -> int:
     that dies on its own takes the others down and the parent exits non-zero, for the supervisor
     (systemd, Kubernetes) to restart the whole, rather than serve on quietly with fewer processes.
     """
-    environment = {**os.environ, **settings.for_child_process()}
+    # The children's metric files, made for this run and removed after it (metrics.py).
+    metrics_directory = tempfile.mkdtemp(prefix="incidents-metrics-")
+    try:
+        return _serve_children(settings, metrics_directory)
+    finally:
+        shutil.rmtree(metrics_directory, ignore_errors=True)
+
+
+def _serve_children(settings: Settings, metrics_directory: str) -> int:
+    environment = {
+        **os.environ,
+        **settings.for_child_process(),
+        metrics.MULTIPROCESS_DIRECTORY: metrics_directory,
+    }
     children = [
         subprocess.Popen([sys.executable, "-m", "incidents_service.cli", "serve"], env=environment)
         for _ in range(settings.processes)
     ]
+    forgotten: set[int] = set()
     stopping = False
 
     def forward(signum: int, _frame: object) -> None:
@@ -351,6 +397,9 @@ def serve_processes(settings: Settings) -> int:
     while any(child.poll() is None for child in children):
         for child in children:
             code = child.poll()
+            if code is not None and child.pid not in forgotten:
+                metrics.forget_process(child.pid, metrics_directory)
+                forgotten.add(child.pid)
             if code is not None and code != 0 and not stopping:
                 log.error("process_died", child_pid=child.pid, exit_code=code, pid=os.getpid())
                 failed = code if code > 0 else 1
