@@ -12,6 +12,7 @@ standard library like any library; `configure` is what `serve` calls to write th
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import MutableMapping
 from typing import Any
@@ -42,6 +43,14 @@ def _add_trace_id(_logger: Any, _method: str, event_dict: EventDict) -> EventDic
 _LEADING = ("timestamp", "level", "event")
 
 
+def _add_pid(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
+    event_dict["pid"] = _PID  # `serve --processes N`: which process wrote the line
+    return event_dict
+
+
+_PID = os.getpid()  # processes are started fresh, never forked, so this is each one's own
+
+
 def _json(event_dict: EventDict, **_options: Any) -> str:
     # timestamp, level and event lead each line, where a reader looks first.
     line = {key: event_dict.pop(key) for key in _LEADING if key in event_dict}
@@ -54,6 +63,7 @@ _SHARED: list[Any] = [
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
     structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
+    _add_pid,
     _add_trace_id,
 ]
 

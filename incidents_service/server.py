@@ -332,7 +332,6 @@ async def _serve_until_signalled(settings: Settings, engine: Engine) -> None:
         grpc_port=server.port,
         http_port=server.http_port or None,
         tls=bool(settings.tls_cert),
-        pid=os.getpid(),
     )
     await stop_requested.wait()
     await server.stop(settings.grace_seconds)
@@ -340,7 +339,7 @@ async def _serve_until_signalled(settings: Settings, engine: Engine) -> None:
 
 def _request_stop(signum: int, stop_requested: asyncio.Event) -> None:
     if not stop_requested.is_set():
-        log.info("shutdown", signal=signal.Signals(signum).name, pid=os.getpid())
+        log.info("shutdown", signal=signal.Signals(signum).name)
     stop_requested.set()
 
 
@@ -349,7 +348,7 @@ def serve(settings: Settings, engine: Engine) -> int:
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     asyncio.run(_serve_until_signalled(settings, engine))
     engine.dispose()
-    log.info("stopped", pid=os.getpid())
+    log.info("stopped")
     return 0
 
 
@@ -385,7 +384,7 @@ def _serve_children(settings: Settings, metrics_directory: str) -> int:
     def forward(signum: int, _frame: object) -> None:
         nonlocal stopping
         if not stopping:
-            log.info("shutdown", signal=signal.Signals(signum).name, processes=len(children), pid=os.getpid())
+            log.info("shutdown", signal=signal.Signals(signum).name, processes=len(children))
         stopping = True
         for child in children:
             if child.poll() is None:
@@ -401,12 +400,12 @@ def _serve_children(settings: Settings, metrics_directory: str) -> int:
                 metrics.forget_process(child.pid, metrics_directory)
                 forgotten.add(child.pid)
             if code is not None and code != 0 and not stopping:
-                log.error("process_died", child_pid=child.pid, exit_code=code, pid=os.getpid())
+                log.error("process_died", child_pid=child.pid, exit_code=code)
                 failed = code if code > 0 else 1
                 forward(signal.SIGTERM, None)
         time.sleep(0.1)
     codes = [child.returncode for child in children]
     if failed or any(codes):
         return failed or 1
-    log.info("stopped", processes=len(children), pid=os.getpid())
+    log.info("stopped", processes=len(children))
     return 0

@@ -167,11 +167,14 @@ class ServerProcess:
         self.process.wait(timeout=10)
 
 
-def start_server(database_url: str, log: Path, address: str | None = None, **env: str) -> ServerProcess:
+def start_server(
+    database_url: str, log: Path, address: str | None = None, args: tuple[str, ...] = (), **env: str
+) -> ServerProcess:
+    """`serve` on `address` without HTTP (unless `args` say otherwise), once its health says SERVING."""
     address = address or f"127.0.0.1:{_free_port()}"
     with log.open("ab") as sink:
         process = subprocess.Popen(
-            [str(EXECUTABLE), "serve", "--listen", address, "--http-listen", ""],
+            [str(EXECUTABLE), "serve", "--listen", address, "--http-listen", "", *args],
             env=_env(database_url, **env),
             stdout=sink,
             stderr=subprocess.STDOUT,
