@@ -35,9 +35,13 @@ from incidents_service_api.v1 import incident_insights_pb2_grpc as ins_grpc
 from incidents_service_api.v1 import incidents_service_api_connect as api_connect
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
 from incidents_service_api.v1 import incidents_service_api_pb2_grpc as api_grpc
+from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+from opentelemetry.instrumentation.grpc import aio_server_interceptor
+from opentelemetry.instrumentation.grpc import filters as grpc_filters
+from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy import Engine
 
-from incidents_service import metrics
+from incidents_service import logs, metrics, tracing
 from incidents_service.api.calls import Calls
 from incidents_service.api.http import (
     ConnectService,
@@ -151,9 +155,11 @@ def load_page_token_secret(engine: Engine) -> bytes:
 class IncidentsServer:
     """One serving process. Build it anywhere; start, serve and stop it on one event loop."""
 
-    def __init__(self, settings: Settings, engine: Engine) -> None:
+    def __init__(self, settings: Settings, engine: Engine, tracer_provider: TracerProvider | None = None) -> None:
+        """`tracer_provider`: trace every call (tracing.py); None traces nothing and costs nothing."""
         self.settings = settings
         self.engine = engine
+        self.tracer_provider = tracer_provider
         self.control_engine = create_control_engine(engine)
         self.read_engine = create_read_engine(engine)
         self._storage_threads = futures.ThreadPoolExecutor(settings.workers, thread_name_prefix="storage")
@@ -162,6 +168,12 @@ class IncidentsServer:
         metrics.observe_pool(engine, "writes")
         metrics.observe_pool(self.read_engine, "reads")  # SQLite reads share the writes' engine
         metrics.observe_pool(self.control_engine, "control")
+        if tracer_provider is not None:
+            logs.include_trace_ids(True)
+            # Key look-ups and the health probe (the control engine) are not part of a call's trace.
+            tracing.trace_statements(engine, tracer_provider)
+            if self.read_engine is not engine:
+                tracing.trace_statements(self.read_engine, tracer_provider)
         self.page_tokens = PageTokenCodec(load_page_token_secret(engine))
         self._ingestion = AlertIngestionServicer(self.operations)
         self.port = 0
@@ -241,8 +253,18 @@ class IncidentsServer:
             queue_bytes=QUEUED_REQUEST_BYTES,
         )
         services = self.services()
+        interceptors: list[grpc.aio.ServerInterceptor] = [CallInterceptor(calls)]
+        if self.tracer_provider is not None:
+            # First, so the call's span covers the call interceptor's whole handling. Health probes and
+            # reflection are not calls: they make no trace.
+            not_calls = grpc_filters.any_of(
+                grpc_filters.health_check(), grpc_filters.service_prefix("grpc.reflection.")
+            )
+            interceptors.insert(
+                0, aio_server_interceptor(tracer_provider=self.tracer_provider, filter_=grpc_filters.negate(not_calls))
+            )
         server = grpc.aio.server(
-            interceptors=[CallInterceptor(calls)],
+            interceptors=interceptors,
             options=[
                 ("grpc.max_receive_message_length", MAX_REQUEST_BYTES),
                 ("grpc.max_concurrent_streams", MAX_STREAMS_PER_CONNECTION),
@@ -287,7 +309,13 @@ class IncidentsServer:
             AlertIntake(calls, self._ingestion, self.operations),
             MetricsRoute(calls, metrics.registry(DatabaseGauges(self.database_gauges(), self.gauges_max_age_seconds))),
         )
-        config = http_config(app, settings.tls_cert, settings.tls_key, settings.grace_seconds)
+        asgi_app: Any = app
+        if self.tracer_provider is not None:
+            # Scrapes of /metrics are not calls: they make no trace.
+            asgi_app = OpenTelemetryMiddleware(
+                app, tracer_provider=self.tracer_provider, exclude_spans=["receive", "send"], excluded_urls="/metrics$"
+            )
+        config = http_config(asgi_app, settings.tls_cert, settings.tls_key, settings.grace_seconds)
         config.load()
         http_server = HttpServer(config)
         self._http_server = http_server
@@ -319,7 +347,8 @@ class IncidentsServer:
 
 
 async def _serve_until_signalled(settings: Settings, engine: Engine) -> None:
-    server = IncidentsServer(settings, engine)
+    tracer_provider = tracing.from_environment()
+    server = IncidentsServer(settings, engine, tracer_provider)
     stop_requested = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -335,6 +364,8 @@ async def _serve_until_signalled(settings: Settings, engine: Engine) -> None:
     )
     await stop_requested.wait()
     await server.stop(settings.grace_seconds)
+    if tracer_provider is not None:
+        tracer_provider.shutdown()  # the spans still batched are exported before the process exits
 
 
 def _request_stop(signum: int, stop_requested: asyncio.Event) -> None:

@@ -3,17 +3,21 @@ as a field, the key never appears; /metrics of `serve --processes 2` adds up eve
 
 from __future__ import annotations
 
+import http.server
 import signal
 import sqlite3
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
+from typing import ClassVar
 
 import grpc
 import pytest
 from com.coralogixapis.incidents.v1 import incidents_service_pb2_grpc as svc_grpc
 from incidents_service_api.v1 import incidents_service_api_pb2_grpc as api_grpc
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 
 from tests.builders import alert, get, report
 from tests.http_calls import connect
@@ -142,3 +146,46 @@ def test_serve_processes_metrics_add_up_every_process_and_the_folder_goes_away(s
     assert metrics_folders() - folders_before == set()
     for line in log_lines(log.read_text()):
         assert "timestamp" in line and "level" in line
+
+
+class Collector(http.server.BaseHTTPRequestHandler):
+    """An OTLP/HTTP trace collector: keeps every exported span's (trace id, name, parent span id)."""
+
+    spans: ClassVar[list[tuple[bytes, str, bytes]]] = []
+
+    def do_POST(self) -> None:  # noqa: N802  (the http.server name)
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        request = trace_service_pb2.ExportTraceServiceRequest.FromString(body)
+        for resource_spans in request.resource_spans:
+            for scope_spans in resource_spans.scope_spans:
+                for span in scope_spans.spans:
+                    Collector.spans.append((span.trace_id, span.name, span.parent_span_id))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+def test_with_an_otlp_endpoint_set_serve_exports_each_calls_trace(sqlite_url, tmp_path):
+    collector = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+    threading.Thread(target=collector.serve_forever, daemon=True).start()
+    Collector.spans.clear()
+    team = make_team(sqlite_url, "otlp")
+    endpoint = f"http://127.0.0.1:{collector.server_address[1]}"
+    server = start_server(sqlite_url, tmp_path / "serve.log", OTEL_EXPORTER_OTLP_ENDPOINT=endpoint)
+    try:
+        with grpc.insecure_channel(server.address) as channel:
+            api_grpc.AlertIngestionServiceStub(channel).ReportAlertEvents(
+                report(alert("otlp", "otlp-1")), metadata=(("authorization", f"Bearer {team.api_key}"),), timeout=10
+            )
+        assert server.terminate() == 0  # exports what is still batched on the way out
+    finally:
+        server.kill()
+        collector.shutdown()
+    [root] = [span for span in Collector.spans if span[1] == REPORT]
+    statements = [span for span in Collector.spans if span[0] == root[0] and span is not root]
+    assert statements and {name for _trace, name, _parent in statements} >= {"SELECT", "INSERT"}
+    assert {trace for trace, _name, _parent in Collector.spans} == {root[0]}  # the probe made no trace

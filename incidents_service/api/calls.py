@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
+from contextvars import copy_context
 from typing import TypeVar
 
 from incidents_service import metrics
@@ -167,7 +168,9 @@ class StorageCall:
             nonlocal timer
             deadline.start_server_limit()
             timer = self._loop.call_later(deadline.seconds_left() or 0.0, self.end)
-            return await self._loop.run_in_executor(self._calls._storage_threads, on_thread)
+            # In a copy of the call's context, as asyncio.to_thread does: its trace span, if any, is
+            # the parent of the statements' spans.
+            return await self._loop.run_in_executor(self._calls._storage_threads, copy_context().run, on_thread)
 
         in_flight = metrics.CALLS_IN_FLIGHT if self._counted else None
         if in_flight is not None:

@@ -167,7 +167,7 @@ def bind_http_socket(listen: str, reuse_port: bool) -> socket.socket:
     return sock
 
 
-def http_config(app: HttpApp, tls_cert: str | None, tls_key: str | None, grace_seconds: float) -> uvicorn.Config:
+def http_config(app: Any, tls_cert: str | None, tls_key: str | None, grace_seconds: float) -> uvicorn.Config:
     return uvicorn.Config(
         app,
         lifespan="off",
