@@ -153,7 +153,7 @@ class Collector(http.server.BaseHTTPRequestHandler):
 
     spans: ClassVar[list[tuple[bytes, str, bytes]]] = []
 
-    def do_POST(self) -> None:  # noqa: N802  (the http.server name)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         request = trace_service_pb2.ExportTraceServiceRequest.FromString(body)
         for resource_spans in request.resource_spans:
