@@ -21,6 +21,10 @@ class AccessRepository:
         row = self._connection.execute(select(teams).where(teams.c.name == name)).first()
         return Team(row.id, row.name, row.created_at) if row is not None else None
 
+    def team_by_id(self, team_id: str) -> Team | None:
+        row = self._connection.execute(select(teams).where(teams.c.id == team_id)).first()
+        return Team(row.id, row.name, row.created_at) if row is not None else None
+
     def list_teams(self) -> list[Team]:
         rows = self._connection.execute(select(teams).order_by(teams.c.name))
         return [Team(row.id, row.name, row.created_at) for row in rows]
@@ -54,8 +58,10 @@ class AccessRepository:
         row = self._connection.execute(self._select_keys().where(api_keys.c.id == key_id)).first()
         return _key_from_row(row) if row is not None else None
 
-    def list_api_keys(self) -> list[ApiKeyRecord]:
+    def list_api_keys(self, team_id: str | None = None) -> list[ApiKeyRecord]:
         statement = self._select_keys().order_by(teams.c.name, api_keys.c.created_at)
+        if team_id is not None:
+            statement = statement.where(api_keys.c.team_id == team_id)
         return [_key_from_row(row) for row in self._connection.execute(statement)]
 
     def key_may_write(self, key_id: str, lock: bool) -> bool:
