@@ -11,10 +11,9 @@ Label values and names use lowercase ascii letters and digits only, so collation
 
 from __future__ import annotations
 
-import base64
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,6 +30,8 @@ from incidents_service_api.v1 import incidents_service_api_pb2 as api
 from incidents_service import auth
 from tests.builders import RESOLVED, alert, report, sv, svs, ts, violated_fields
 from tests.conftest import Client
+from tests.support.calls import next_page_token, rpc_error, tampered
+from tests.support.pages import Walk, expected_page_lengths, walk_pages
 
 # ---- vocabulary --------------------------------------------------------------------------------
 
@@ -341,34 +342,14 @@ def aggregations_request(
     return request
 
 
-@dataclass
-class Walk:
-    groups: list[Group]
-    page_lengths: list[int]
-    totals: list[int]
-
-
-def walk(client: Client, filt: Filt, group_bys: Sequence[GroupSpec], page_size: int = 0) -> Walk:
+def walk(client: Client, filt: Filt, group_bys: Sequence[GroupSpec], page_size: int = 0) -> Walk[Group]:
     """Every page of ListIncidentAggregations, following next_page_token."""
-    found = Walk([], [], [])
-    token = ""
-    for _ in range(500):
-        response = client.incidents.ListIncidentAggregations(aggregations_request(filt, group_bys, page_size, token))
-        found.groups.extend(wire_group(agg, group_bys) for agg in response.incident_aggs)
-        found.page_lengths.append(len(response.incident_aggs))
-        found.totals.append(response.pagination.total_size.value)
-        token = response.pagination.next_page_token.value
-        if not token:
-            return found
-    raise AssertionError("pagination never ended")
-
-
-def expected_page_lengths(total: int, page_size: int) -> list[int]:
-    size = page_size or 50
-    lengths = [size] * (total // size)
-    if total % size or not lengths:
-        lengths.append(total % size)
-    return lengths
+    return walk_pages(
+        lambda token: client.incidents.ListIncidentAggregations(
+            aggregations_request(filt, group_bys, page_size, token)
+        ),
+        lambda response: [wire_group(agg, group_bys) for agg in response.incident_aggs],
+    )
 
 
 def check_walk(
@@ -376,8 +357,8 @@ def check_walk(
 ) -> list[Group]:
     expected = model_groups(incs, filt, group_bys)
     found = walk(client, filt, group_bys, page_size)
-    assert [g.values for g in found.groups] == [g.values for g in expected]
-    assert found.groups == expected
+    assert [g.values for g in found.items] == [g.values for g in expected]
+    assert found.items == expected
     assert found.totals == [len(expected)] * len(found.totals)
     assert found.page_lengths == expected_page_lengths(len(expected), page_size)
     return expected
@@ -388,13 +369,6 @@ def filter_values(client: Client, filt: Filt | None) -> pb.IncidentQueryFiltersV
     if filt is not None:
         request.filter.CopyFrom(filt.wire())
     return client.incidents.GetFilterValues(request).filters_values
-
-
-def _rpc_error(call: Callable[[Any], Any], request: Any, code: grpc.StatusCode) -> grpc.RpcError:
-    with pytest.raises(grpc.RpcError) as info:
-        call(request)
-    assert info.value.code() == code, info.value.details()
-    return info.value
 
 
 # ---- the scenario ------------------------------------------------------------------------------
@@ -664,19 +638,19 @@ STATUS_GROUPING = [(pb.INCIDENTS_FIELDS_STATUS, False)]
 def test_each_count_kind_per_group(scenario, part):
     for group_bys in (STATUS_GROUPING, [("region", False), (pb.INCIDENTS_FIELDS_SEVERITY, False)]):
         expected = model_groups(scenario.incidents, ALL, group_bys)
-        found = walk(scenario.client, ALL, group_bys, 1000).groups
+        found = walk(scenario.client, ALL, group_bys, 1000).items
         assert [(g.values, getattr(g, part)) for g in found] == [(g.values, getattr(g, part)) for g in expected]
 
 
 def test_assignment_counts_leave_out_unassigned_incidents(scenario):
-    [group] = walk(scenario.client, ALL, []).groups
+    [group] = walk(scenario.client, ALL, []).items
     assigned = Counter(inc.assignee for inc in scenario.incidents if inc.assignee is not None)
     assert group.assignees == dict(assigned)
     assert sum(group.assignees.values()) < group.count
 
 
 def test_meta_label_counts_count_each_key_value_pair(scenario):
-    [group] = walk(scenario.client, ALL, []).groups
+    [group] = walk(scenario.client, ALL, []).items
     assert group.meta[("owner", "ann")] == group.meta[("owner", "bob")] > 0
     assert group.meta[("env", "prod")] + group.meta[("env", "stage")] == len(scenario.incidents) - 2
 
@@ -699,7 +673,7 @@ def test_group_of_manual_incidents_only_has_no_last_state_update_time(scenario):
 
 
 def test_incident_ids_are_newest_first(scenario):
-    [group] = walk(scenario.client, ALL, []).groups
+    [group] = walk(scenario.client, ALL, []).items
     assert group.ids == [inc.id for inc in _newest_first(scenario.incidents)]
 
 
@@ -759,16 +733,9 @@ def test_paging_through_multi_level_groups(scenario):
 
 
 def _first_token(client: Client, filt: Filt, group_bys: Sequence[GroupSpec]) -> str:
-    response = client.incidents.ListIncidentAggregations(aggregations_request(filt, group_bys, page_size=2))
-    token = response.pagination.next_page_token.value
-    assert token
-    return token
-
-
-def _tampered(token: str) -> str:
-    raw = bytearray(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-    raw[-3] ^= 0x01
-    return base64.urlsafe_b64encode(bytes(raw)).decode("ascii").rstrip("=")
+    return next_page_token(
+        client.incidents.ListIncidentAggregations(aggregations_request(filt, group_bys, page_size=2))
+    )
 
 
 @pytest.mark.parametrize(
@@ -779,7 +746,7 @@ def test_bad_page_token_is_invalid_argument(scenario, token_kind):
     token = _first_token(scenario.client, ALL, group_bys)
     filt, asked_group_bys, client = ALL, group_bys, scenario.client
     if token_kind == "tampered":
-        token = _tampered(token)
+        token = tampered(token)
     elif token_kind == "garbage":
         token = "not-a-token"
     elif token_kind == "other-filter":
@@ -790,10 +757,10 @@ def test_bad_page_token_is_invalid_argument(scenario, token_kind):
         asked_group_bys = [(pb.INCIDENTS_FIELDS_NAME, True)]
     else:
         client = scenario.other_client
-    error = _rpc_error(
+    error = rpc_error(
         client.incidents.ListIncidentAggregations,
         aggregations_request(filt, asked_group_bys, page_size=2, token=token),
-        grpc.StatusCode.INVALID_ARGUMENT,
+        code=grpc.StatusCode.INVALID_ARGUMENT,
     )
     assert any("page_token" in f for f in violated_fields(error))
 
@@ -829,10 +796,10 @@ def test_bad_page_token_is_invalid_argument(scenario, token_kind):
     ],
 )
 def test_invalid_group_bys_are_invalid_argument_naming_group_bys(scenario, group_bys):
-    error = _rpc_error(
+    error = rpc_error(
         scenario.client.incidents.ListIncidentAggregations,
         aggregations_request(ALL, group_bys),
-        grpc.StatusCode.INVALID_ARGUMENT,
+        code=grpc.StatusCode.INVALID_ARGUMENT,
     )
     fields = violated_fields(error)
     assert fields and all(f.startswith("group_bys") for f in fields), fields
@@ -840,18 +807,20 @@ def test_invalid_group_bys_are_invalid_argument_naming_group_bys(scenario, group
 
 def test_group_by_without_a_field_is_invalid_argument(scenario):
     request = svc.ListIncidentAggregationsRequest(group_bys=[pb.GroupBy(order_by_direction=pb.ORDER_BY_DIRECTION_ASC)])
-    error = _rpc_error(scenario.client.incidents.ListIncidentAggregations, request, grpc.StatusCode.INVALID_ARGUMENT)
+    error = rpc_error(
+        scenario.client.incidents.ListIncidentAggregations, request, code=grpc.StatusCode.INVALID_ARGUMENT
+    )
     assert any(f.startswith("group_bys") for f in violated_fields(error))
 
 
 def test_other_teams_incidents_never_appear_in_aggregations(scenario):
-    [group] = walk(scenario.client, ALL, []).groups
+    [group] = walk(scenario.client, ALL, []).items
     assert not set(group.ids) & set(scenario.other_ids)
     assert "zed" not in group.assignees
-    ids = {g.values[0] for g in walk(scenario.client, ALL, [(pb.INCIDENTS_FIELDS_ID, False)], 1000).groups}
+    ids = {g.values[0] for g in walk(scenario.client, ALL, [(pb.INCIDENTS_FIELDS_ID, False)], 1000).items}
     assert ids == {inc.id for inc in scenario.incidents}
     # And the other way round: the other team sees its own incidents only.
-    [other] = walk(scenario.other_client, ALL, []).groups
+    [other] = walk(scenario.other_client, ALL, []).items
     assert sorted(other.ids) == sorted(scenario.other_ids)
 
 
@@ -1004,9 +973,9 @@ def test_label_keys_with_any_characters_group_and_filter(server, key):
     client.ingestion.ReportAlertEvents(report(*events))
     listed = wire_values(filter_values(client, None)).contextual
     assert listed == {key: [("v0", 2), ("v1", 1)]}
-    found = walk(client, ALL, [(key, False)]).groups
+    found = walk(client, ALL, [(key, False)]).items
     assert [(g.values, g.count) for g in found] == [(("",), 1), (("v0",), 2), (("v1",), 1)]
-    [group] = walk(client, Filt(contextual=((key, frozenset({"v1"})),)), []).groups
+    [group] = walk(client, Filt(contextual=((key, frozenset({"v1"})),)), []).items
     assert group.count == 1
 
 
@@ -1047,7 +1016,7 @@ def test_deleted_incidents_leave_aggregations_and_filter_values(server):
         "r1",
         "r2",
     ]
-    [group] = walk(client, ALL, []).groups
+    [group] = walk(client, ALL, []).items
     assert group.count == 2 and set(group.ids) == set(ids[1:])
     found = wire_values(filter_values(client, None))
     assert found.contextual == {"region": [("r1", 1), ("r2", 1)]}

@@ -22,6 +22,7 @@ from incidents_service_api.v1 import incidents_service_api_pb2_grpc as api_grpc
 
 from incidents_service import auth
 from tests.builders import alert, get, list_request, report, status_details, sv, svs
+from tests.support.calls import rpc_error
 
 INCIDENTS_SERVICE = "com.coralogixapis.incidents.v1.IncidentsService"
 INGESTION_SERVICE = "incidents_service.v1.AlertIngestionService"
@@ -92,13 +93,6 @@ def _call_with(server, rpc: Rpc, metadata: tuple[tuple[str, str], ...] | None) -
     return method(rpc.request(), metadata=metadata, timeout=30)
 
 
-def _rpc_error(call: Callable[[], Any], code: grpc.StatusCode) -> grpc.RpcError:
-    with pytest.raises(grpc.RpcError) as info:
-        call()
-    assert info.value.code() == code, info.value.details()
-    return info.value
-
-
 def _bearer(api_key: str) -> tuple[tuple[str, str], ...]:
     return (("authorization", f"Bearer {api_key}"),)
 
@@ -113,39 +107,39 @@ def _new_incident(client) -> str:
 
 @pytest.mark.parametrize("rpc", RPCS, ids=str)
 def test_call_without_metadata_is_unauthenticated(server, rpc):
-    _rpc_error(lambda: _call_with(server, rpc, None), grpc.StatusCode.UNAUTHENTICATED)
+    rpc_error(lambda: _call_with(server, rpc, None), code=grpc.StatusCode.UNAUTHENTICATED)
 
 
 @pytest.mark.parametrize("value", ["Token x", "Bearer", "Basic dXNlcjpwYXNz", "ik_abc_def", "Bearer a b"])
 def test_malformed_authorization_is_unauthenticated(server, value):
     rpc = RPCS[0]
 
-    _rpc_error(lambda: _call_with(server, rpc, (("authorization", value),)), grpc.StatusCode.UNAUTHENTICATED)
+    rpc_error(lambda: _call_with(server, rpc, (("authorization", value),)), code=grpc.StatusCode.UNAUTHENTICATED)
 
 
 def test_valid_key_with_another_scheme_is_unauthenticated(server, client):
-    _rpc_error(
+    rpc_error(
         lambda: _call_with(server, RPCS[2], (("authorization", f"Token {client.api_key}"),)),
-        grpc.StatusCode.UNAUTHENTICATED,
+        code=grpc.StatusCode.UNAUTHENTICATED,
     )
 
 
 def test_unknown_key_is_unauthenticated(server):
     unknown = f"ik_{uuid.uuid4().hex[:12]}_{uuid.uuid4().hex}{uuid.uuid4().hex}"
 
-    _rpc_error(lambda: _call_with(server, RPCS[2], _bearer(unknown)), grpc.StatusCode.UNAUTHENTICATED)
+    rpc_error(lambda: _call_with(server, RPCS[2], _bearer(unknown)), code=grpc.StatusCode.UNAUTHENTICATED)
 
 
 def test_altered_key_is_unauthenticated(server, client):
     altered = client.api_key[:-1] + ("A" if client.api_key[-1] != "A" else "B")
 
-    _rpc_error(lambda: _call_with(server, RPCS[2], _bearer(altered)), grpc.StatusCode.UNAUTHENTICATED)
+    rpc_error(lambda: _call_with(server, RPCS[2], _bearer(altered)), code=grpc.StatusCode.UNAUTHENTICATED)
 
 
 def test_unauthenticated_answer_never_echoes_the_key(server, client):
-    error = _rpc_error(
+    error = rpc_error(
         lambda: _call_with(server, RPCS[2], (("authorization", f"Token {client.api_key}"),)),
-        grpc.StatusCode.UNAUTHENTICATED,
+        code=grpc.StatusCode.UNAUTHENTICATED,
     )
 
     assert client.api_key not in (error.details() or "")
@@ -155,7 +149,7 @@ def test_revoked_key_is_unauthenticated(server, client):
     issued = auth.create_api_key(server.engine, client.team_name, "revoked@example.com", auth.ALL_PERMISSIONS)
     auth.revoke_api_key(server.engine, issued.key_id)  # before its first use: nothing cached
 
-    _rpc_error(lambda: _call_with(server, RPCS[2], _bearer(issued.api_key)), grpc.StatusCode.UNAUTHENTICATED)
+    rpc_error(lambda: _call_with(server, RPCS[2], _bearer(issued.api_key)), code=grpc.StatusCode.UNAUTHENTICATED)
 
 
 def test_key_revoked_after_use_stops_working_within_6_seconds(server, client):
@@ -190,9 +184,8 @@ def test_revoking_one_key_leaves_the_teams_other_keys_working(server, client):
 def test_key_without_the_rpcs_permission_is_denied_naming_it(server, client, teams, rpc):
     lacking = teams.key(client.team_name, "limited@example.com", auth.ALL_PERMISSIONS - {rpc.permission})
 
-    error = _rpc_error(
-        lambda: getattr(getattr(lacking, rpc.stub), rpc.name)(rpc.request()),
-        grpc.StatusCode.PERMISSION_DENIED,
+    error = rpc_error(
+        lambda: getattr(getattr(lacking, rpc.stub), rpc.name)(rpc.request()), code=grpc.StatusCode.PERMISSION_DENIED
     )
 
     assert rpc.permission in error.details()
@@ -214,9 +207,9 @@ def test_key_with_only_the_rpcs_permission_is_allowed(server, client, teams, rpc
 def test_denied_call_changes_nothing(client, teams):
     no_write = teams.key(client.team_name, "reader@example.com", auth.ALL_PERMISSIONS - {auth.WRITE})
 
-    _rpc_error(
+    rpc_error(
         lambda: no_write.management.CreateIncident(api.CreateIncidentRequest(name="x")),
-        grpc.StatusCode.PERMISSION_DENIED,
+        code=grpc.StatusCode.PERMISSION_DENIED,
     )
 
     assert client.incidents.ListIncidents(list_request()).pagination.total_size.value == 0
@@ -243,8 +236,8 @@ def other_teams_incident(teams) -> str:
 def test_get_of_another_teams_incident_answers_like_a_missing_id(client, other_teams_incident):
     missing = _random_id()
 
-    theirs = _rpc_error(lambda: client.incidents.GetIncident(get(other_teams_incident)), grpc.StatusCode.NOT_FOUND)
-    nowhere = _rpc_error(lambda: client.incidents.GetIncident(get(missing)), grpc.StatusCode.NOT_FOUND)
+    theirs = rpc_error(lambda: client.incidents.GetIncident(get(other_teams_incident)), code=grpc.StatusCode.NOT_FOUND)
+    nowhere = rpc_error(lambda: client.incidents.GetIncident(get(missing)), code=grpc.StatusCode.NOT_FOUND)
 
     assert _not_found_shape(theirs, other_teams_incident) == _not_found_shape(nowhere, missing)
 
@@ -263,8 +256,8 @@ def test_get_events_of_another_teams_incident_answers_like_a_missing_id(client, 
         return client.incidents.GetIncidentEvents(svc.GetIncidentEventsRequest(incident_id=sv(incident_id)))
 
     missing = _random_id()
-    theirs = _rpc_error(lambda: events(other_teams_incident), grpc.StatusCode.NOT_FOUND)
-    nowhere = _rpc_error(lambda: events(missing), grpc.StatusCode.NOT_FOUND)
+    theirs = rpc_error(lambda: events(other_teams_incident), code=grpc.StatusCode.NOT_FOUND)
+    nowhere = rpc_error(lambda: events(missing), code=grpc.StatusCode.NOT_FOUND)
 
     assert _not_found_shape(theirs, other_teams_incident) == _not_found_shape(nowhere, missing)
 
@@ -277,8 +270,8 @@ def test_delete_of_another_teams_incident_answers_like_a_missing_id_and_keeps_it
         return client.incidents.DeleteIncidents(svc.DeleteIncidentsRequest(incident_ids=svs([incident_id])))
 
     missing = _random_id()
-    theirs = _rpc_error(lambda: delete(theirs_id), grpc.StatusCode.NOT_FOUND)
-    nowhere = _rpc_error(lambda: delete(missing), grpc.StatusCode.NOT_FOUND)
+    theirs = rpc_error(lambda: delete(theirs_id), code=grpc.StatusCode.NOT_FOUND)
+    nowhere = rpc_error(lambda: delete(missing), code=grpc.StatusCode.NOT_FOUND)
 
     assert _not_found_shape(theirs, theirs_id) == _not_found_shape(nowhere, missing)
     assert owner.incidents.GetIncident(get(theirs_id)).incident.id.value == theirs_id

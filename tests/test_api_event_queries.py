@@ -12,11 +12,10 @@ Label values and names use lowercase ascii letters and digits only, so collation
 
 from __future__ import annotations
 
-import base64
 import uuid
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,6 +32,8 @@ from incidents_service_api.v1 import incidents_service_api_pb2 as api
 from incidents_service import auth
 from tests.builders import RESOLVED, TRIGGERED, alert, report, sv, svs, ts, violated_fields
 from tests.conftest import Client
+from tests.support.calls import next_page_token, rpc_error, tampered
+from tests.support.pages import Walk, expected_page_lengths, walk_pages
 
 # ---- vocabulary --------------------------------------------------------------------------------
 
@@ -678,43 +679,24 @@ def events_request(
     return request
 
 
-@dataclass
-class Walk:
-    items: list[pb.IncidentEventExtended] = field(default_factory=list)
-    page_lengths: list[int] = field(default_factory=list)
-    totals: list[int] = field(default_factory=list)
-
-    @property
-    def ids(self) -> list[str]:
-        return [item.incident_event.id.value for item in self.items]
-
-
-def walk(client: Client, filt: EvFilt | None, direction: int | None = None, page_size: int = 0) -> Walk:
-    found = Walk()
-    token = ""
-    for _ in range(1000):
-        response = client.incidents.ListIncidentEvents(events_request(filt, direction, page_size, token))
-        found.items.extend(response.items)
-        found.page_lengths.append(len(response.items))
-        found.totals.append(response.pagination.total_size.value)
-        token = response.pagination.next_page_token.value
-        if not token:
-            return found
-    raise AssertionError("pagination never ended")
+def walk(
+    client: Client, filt: EvFilt | None, direction: int | None = None, page_size: int = 0
+) -> Walk[pb.IncidentEventExtended]:
+    """Every page of ListIncidentEvents, following next_page_token."""
+    return walk_pages(
+        lambda token: client.incidents.ListIncidentEvents(events_request(filt, direction, page_size, token)),
+        lambda response: response.items,
+    )
 
 
-def expected_page_lengths(total: int, page_size: int) -> list[int]:
-    size = page_size or 50
-    lengths = [size] * (total // size)
-    if total % size or not lengths:
-        lengths.append(total % size)
-    return lengths
+def event_ids(found: Walk[pb.IncidentEventExtended]) -> list[str]:
+    return [item.incident_event.id.value for item in found.items]
 
 
 def check_walk(world: World, filt: EvFilt, direction: int | None = None, page_size: int = 1000) -> list[Ev]:
     expected = expected_events(world, filt, descending=direction != ASC)
     found = walk(world.client, filt, direction, page_size)
-    assert found.ids == [ev.id for ev in expected]
+    assert event_ids(found) == [ev.id for ev in expected]
     assert found.totals == [len(expected)] * len(found.totals)
     assert found.page_lengths == expected_page_lengths(len(expected), page_size)
     return expected
@@ -733,13 +715,6 @@ def event_filter_values(client: Client, filt: EvFilt | None) -> pb.IncidentQuery
     if filt is not None:
         request.filter.CopyFrom(filt.wire())
     return client.incidents.ListIncidentEventsFilterValues(request).filters_values
-
-
-def _rpc_error(call: Callable[[Any], Any], request: Any, code: grpc.StatusCode) -> grpc.RpcError:
-    with pytest.raises(grpc.RpcError) as info:
-        call(request)
-    assert info.value.code() == code, info.value.details()
-    return info.value
 
 
 def _opening_keys(world: World) -> dict[str, str]:
@@ -878,7 +853,7 @@ def test_update_events_are_not_listed_but_later_snapshots_carry_the_new_name(sce
     assert matched and {ev.incident.key for ev in matched} == {key}
     assert all(ev.window is not None for ev in matched)  # only responder actions after the rename
     inc = world.by_key(key)
-    listed = set(walk(scenario.client, None, ASC, 1000).ids)
+    listed = set(event_ids(walk(scenario.client, None, ASC, 1000)))
     mine = [wire.id.value for wire in (ev.wire for ev in world.events if ev.incident is inc) if wire]
     assert len(mine) == len([ev for ev in world.events if ev.incident is inc])
     assert set(mine) <= listed
@@ -891,8 +866,10 @@ def test_acknowledged_incident_keeps_triggered_earlier_events(scenario):
     world = scenario.world
     inc = next(i for i in world.incidents if any(ev.type == ACK and ev.incident is i for ev in world.events))
     mine = {ev.id for ev in world.events if ev.incident is inc}
-    triggered = set(walk(scenario.client, EvFilt(statuses=frozenset({TRIGGERED_S})), None, 1000).ids) & mine
-    acknowledged = set(walk(scenario.client, EvFilt(statuses=frozenset({ACKNOWLEDGED_S})), None, 1000).ids) & mine
+    triggered = set(event_ids(walk(scenario.client, EvFilt(statuses=frozenset({TRIGGERED_S})), None, 1000))) & mine
+    acknowledged = (
+        set(event_ids(walk(scenario.client, EvFilt(statuses=frozenset({ACKNOWLEDGED_S})), None, 1000))) & mine
+    )
     opened = {ev.id for ev in world.events if ev.incident is inc and ev.type in (OPEN, UPSERT)}
     assert opened <= triggered
     acked = {ev.id for ev in world.events if ev.incident is inc and ev.type == ACK}
@@ -1017,19 +994,11 @@ def test_paging_a_filtered_listing(scenario):
 def test_default_page_size_is_50(scenario):
     found = walk(scenario.client, None)
     assert found.page_lengths[0] == 50
-    assert found.ids == [ev.id for ev in scenario.world.ordered(descending=True)]
+    assert event_ids(found) == [ev.id for ev in scenario.world.ordered(descending=True)]
 
 
 def _first_token(client: Client, filt: EvFilt, direction: int | None) -> str:
-    token = client.incidents.ListIncidentEvents(events_request(filt, direction, 3)).pagination.next_page_token.value
-    assert token
-    return token
-
-
-def _tampered(token: str) -> str:
-    raw = bytearray(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-    raw[-3] ^= 0x01
-    return base64.urlsafe_b64encode(bytes(raw)).decode("ascii").rstrip("=")
+    return next_page_token(client.incidents.ListIncidentEvents(events_request(filt, direction, 3)))
 
 
 @pytest.mark.parametrize("kind", ["tampered", "garbage", "other-filter", "other-direction", "other-team"])
@@ -1037,7 +1006,7 @@ def test_bad_page_token_is_invalid_argument(scenario, kind):
     token = _first_token(scenario.client, ALL, DESC)
     filt, direction, client = ALL, DESC, scenario.client
     if kind == "tampered":
-        token = _tampered(token)
+        token = tampered(token)
     elif kind == "garbage":
         token = "bm90LWEtdG9rZW4"
     elif kind == "other-filter":
@@ -1046,10 +1015,10 @@ def test_bad_page_token_is_invalid_argument(scenario, kind):
         direction = ASC
     else:
         client = scenario.other.client
-    error = _rpc_error(
+    error = rpc_error(
         client.incidents.ListIncidentEvents,
         events_request(filt, direction, 3, token),
-        grpc.StatusCode.INVALID_ARGUMENT,
+        code=grpc.StatusCode.INVALID_ARGUMENT,
     )
     assert any("page_token" in f for f in violated_fields(error))
 
@@ -1064,7 +1033,7 @@ def test_bad_page_token_is_invalid_argument(scenario, kind):
 )
 def test_unknown_order_is_invalid_argument(scenario, order_by):
     request = svc.ListIncidentEventsRequest(order_by=order_by)
-    error = _rpc_error(scenario.client.incidents.ListIncidentEvents, request, grpc.StatusCode.INVALID_ARGUMENT)
+    error = rpc_error(scenario.client.incidents.ListIncidentEvents, request)
     assert any(f.startswith("order_by") for f in violated_fields(error))
 
 
@@ -1102,7 +1071,7 @@ def test_deleted_incident_events_disappear(server):
     gone = world.incidents[0]
     world.client.incidents.DeleteIncidents(svc.DeleteIncidentsRequest(incident_ids=svs([gone.id])))
     kept = [ev for ev in world.ordered(descending=True) if ev.incident is not gone]
-    assert walk(world.client, None).ids == [ev.id for ev in kept]
+    assert event_ids(walk(world.client, None)) == [ev.id for ev in kept]
     assert total_count(world.client, None) == (len(kept), False)
     assert wire_values(event_filter_values(world.client, None)) == model_values(kept)
 
@@ -1245,14 +1214,14 @@ def test_event_filter_values_have_no_assignees(scenario):
 
 
 def test_other_teams_events_never_appear(scenario):
-    mine = set(walk(scenario.client, None, None, 1000).ids)
-    theirs = set(walk(scenario.other.client, None, None, 1000).ids)
+    mine = set(event_ids(walk(scenario.client, None, None, 1000)))
+    theirs = set(event_ids(walk(scenario.other.client, None, None, 1000)))
     assert mine == {ev.id for ev in scenario.world.events}
     assert theirs == {ev.id for ev in scenario.other.events}
     assert not mine & theirs
     # Look-alike events of the other team match the same filters, and still stay out.
     filt = EvFilt(name="diskfull")
-    assert set(walk(scenario.client, filt, None, 1000).ids) <= mine
+    assert set(event_ids(walk(scenario.client, filt, None, 1000))) <= mine
     assert total_count(scenario.client, filt)[0] == len(expected_events(scenario.world, filt))
 
 

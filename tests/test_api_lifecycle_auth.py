@@ -21,16 +21,7 @@ from incidents_service_api.v1 import incidents_service_api_pb2 as api
 
 from incidents_service import auth
 from tests.builders import alert, get, report, status_details, sv, svs
-
-
-@dataclass(frozen=True)
-class Target:
-    """An incident of one team and the ways to name it."""
-
-    incident_id: str
-    event_id: str  # the id of its OPEN event
-    cx_event_key: str
-    correlation_key: str
+from tests.support.targets import Target, missing_target
 
 
 def _uid() -> str:
@@ -49,10 +40,6 @@ def _target(client) -> Target:
     )
     events = client.incidents.GetIncidentEvents(svc.GetIncidentEventsRequest(incident_id=sv(incident_id)))
     return Target(incident_id, events.incident_events[0].id.value, cx_event_key, key)
-
-
-def _missing_target() -> Target:
-    return Target(_uid(), _uid(), f"cx-{_uid()}", f"key-{_uid()}")
 
 
 @dataclass(frozen=True)
@@ -210,7 +197,7 @@ def test_denied_key_gets_the_same_answer_for_a_missing_target(client, teams, rpc
     """Without the permission nothing is looked up: the answer cannot tell what exists."""
     lacking = teams.key(client.team_name, "limited@example.com", auth.ALL_PERMISSIONS - {rpc.permission})
     existing = _error(lambda: rpc.call(lacking, _target(client)), grpc.StatusCode.PERMISSION_DENIED)
-    missing = _error(lambda: rpc.call(lacking, _missing_target()), grpc.StatusCode.PERMISSION_DENIED)
+    missing = _error(lambda: rpc.call(lacking, missing_target()), grpc.StatusCode.PERMISSION_DENIED)
 
     assert existing.details() == missing.details()
 
@@ -249,7 +236,7 @@ def other_team(teams):
 def test_another_teams_incident_answers_exactly_like_a_missing_one_and_is_not_changed(client, other_team, rpc):
     theirs = _target(other_team)
     before = _frozen(other_team, theirs.incident_id)
-    missing = _missing_target()
+    missing = missing_target()
     _target(client)  # the caller's team has incidents of its own
 
     via_theirs = _error(lambda: rpc.call(client, theirs), grpc.StatusCode.NOT_FOUND)

@@ -27,6 +27,8 @@ from incidents_service_api.v1 import incidents_service_api_pb2 as api
 
 from tests.builders import RESOLVED, TRIGGERED, alert, report, sv, svs, ts
 from tests.conftest import Client, RunningServer, TeamFactory
+from tests.support.calls import next_page_token, rpc_error
+from tests.support.pages import Walk, walk_pages
 
 FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 
@@ -456,13 +458,6 @@ def dataset(server: RunningServer) -> Iterator[DataSet]:
 # ---- listing helpers ---------------------------------------------------------------------------
 
 
-@dataclass
-class Walk:
-    ids: list[str]
-    pages: list[list[str]]
-    totals: list[int]
-
-
 def list_page(
     client: Client,
     flt: pb.IncidentQueryFilter,
@@ -484,23 +479,14 @@ def walk(
     orders: Sequence[Order] = (),
     page_size: int | None = None,
     between_pages: Callable[[svc.ListIncidentsResponse], None] | None = None,
-) -> Walk:
-    result = Walk([], [], [])
-    token = ""
-    for _ in range(500):
-        response = list_page(client, flt, orders, page_size, token)
-        page = [incident.id.value for incident in response.incidents]
+) -> Walk[str]:
+    """The ids of every page of ListIncidents, following next_page_token; a list shows no events."""
+
+    def ids(response: svc.ListIncidentsResponse) -> list[str]:
         assert all(not incident.events for incident in response.incidents)
-        result.pages.append(page)
-        result.ids.extend(page)
-        result.totals.append(response.pagination.total_size.value)
-        token = response.pagination.next_page_token.value
-        if not token:
-            return result
-        assert page, "an empty page with a next_page_token"
-        if between_pages is not None:
-            between_pages(response)
-    raise AssertionError("pagination never ended")
+        return [incident.id.value for incident in response.incidents]
+
+    return walk_pages(lambda token: list_page(client, flt, orders, page_size, token), ids, between_pages, most=500)
 
 
 def describe(ds: DataSet, ids: Sequence[str], orders: Sequence[Order]) -> list[tuple[Any, ...]]:
@@ -511,27 +497,20 @@ def describe(ds: DataSet, ids: Sequence[str], orders: Sequence[Order]) -> list[t
 def assert_listing(ds: DataSet, flt: Filter, orders: Sequence[Order] = (), page_size: int | None = 7) -> list[str]:
     expected = ds.expected(flt, orders)
     got = walk(ds.client, flt.wire(), orders, page_size)
-    if got.ids != expected:
-        missing = set(expected) - set(got.ids)
-        extra = set(got.ids) - set(expected)
+    if got.items != expected:
+        missing = set(expected) - set(got.items)
+        extra = set(got.items) - set(expected)
         detail = (
             f"expected sort values {describe(ds, expected, orders)}\n"
-            f"got sort values      {describe(ds, [i for i in got.ids if i in ds.by_id], orders)}\n"
+            f"got sort values      {describe(ds, [i for i in got.items if i in ds.by_id], orders)}\n"
             f"missing {[ds.by_id[i] for i in missing]}\nextra {[ds.by_id.get(i, i) for i in extra]}\n"
-            f"duplicates {len(got.ids) - len(set(got.ids))}"
+            f"duplicates {len(got.items) - len(set(got.items))}"
         )
-        assert got.ids == expected, detail
+        assert got.items == expected, detail
     assert set(got.totals) == {len(expected)}, got.totals
     limit = 50 if not page_size else min(page_size, 1000)
     assert all(len(page) <= limit for page in got.pages)
     return expected
-
-
-def rpc_error(call: Callable[[], Any], code: grpc.StatusCode = grpc.StatusCode.INVALID_ARGUMENT) -> grpc.RpcError:
-    with pytest.raises(grpc.RpcError) as info:
-        call()
-    assert info.value.code() == code, info.value.details()
-    return info.value
 
 
 def violated_fields(error: grpc.RpcError) -> list[str]:
@@ -663,8 +642,8 @@ def test_created_at_range_bounds_keep_their_nanoseconds(dataset: DataSet) -> Non
     end_after = pb.IncidentQueryFilter()
     end_after.created_at_range.end_time.CopyFrom(ts(moment))
     end_after.created_at_range.end_time.nanos += 1
-    starting = set(walk(dataset.client, start_after, page_size=100).ids)
-    ending = set(walk(dataset.client, end_after, page_size=100).ids)
+    starting = set(walk(dataset.client, start_after, page_size=100).items)
+    ending = set(walk(dataset.client, end_after, page_size=100).items)
     problems = []
     if at_moment & starting:
         problems.append("start = created_at + 1ns still matches the incidents created at created_at")
@@ -677,7 +656,7 @@ def test_search_treats_like_metacharacters_as_plain_characters(dataset: DataSet)
     names = {r.name for r in dataset.rows}
     assert {"a_b", "axb", "A%B", "aXXb", "x\\_y", "x\\Ay"} <= names
     for text, want in [("a_b", {"a_b"}), ("a%b", {"A%B"}), ("x\\_", {"x\\_y"}), ("\\a", {"x\\Ay"})]:
-        got = walk(dataset.client, Filter(search=(text, None)).wire(), page_size=100).ids
+        got = walk(dataset.client, Filter(search=(text, None)).wire(), page_size=100).items
         assert {dataset.by_id[i].name for i in got} == want, text
 
 
@@ -687,7 +666,7 @@ def test_meta_label_pair_filter_matches_exact_pairs_only(dataset: DataSet) -> No
     # inside the pair ((prod, env) matched a stored (env, prod); (tier, tier) matched (tier, gold)).
     rows = dataset.by_id
     for key, value in [("prod", "env"), ("tier", "tier"), ("env", "prod")]:
-        got = walk(dataset.client, Filter(meta_labels=((key, value),)).wire(), page_size=100).ids
+        got = walk(dataset.client, Filter(meta_labels=((key, value),)).wire(), page_size=100).items
         wrong = [rows[i].meta for i in got if (key, value) not in rows[i].meta]
         assert not wrong, f"filter ({key}, {value}) matched incidents with meta labels {wrong}"
 
@@ -736,7 +715,7 @@ def test_order_by_duration_puts_longer_open_incidents_by_age(dataset: DataSet) -
     """Open incidents last now - created_at: the oldest is the longest, whatever the exact clock."""
     still_open = Filter(contextual_labels={"fate": ("open", "ack", "reopen")})
     orders: list[Order] = [(pb.INCIDENTS_FIELDS_DURATION, pb.ORDER_BY_DIRECTION_DESC)]
-    got = walk(dataset.client, still_open.wire(), orders, page_size=4).ids
+    got = walk(dataset.client, still_open.wire(), orders, page_size=4).items
     # Equal created_at means equal duration: tie-breakers created_at desc (equal), then id desc.
     matching = sorted((r for r in dataset.rows if still_open.matches(r)), key=lambda r: r.id, reverse=True)
     expected = [r.id for r in sorted(matching, key=lambda r: r.created_at)]
@@ -772,7 +751,7 @@ def test_page_size_defaults_and_caps(dataset: DataSet) -> None:
         assert [i.id.value for i in page.incidents] == expected
         assert page.pagination.next_page_token.value == ""
     one = walk(dataset.client, pb.IncidentQueryFilter(), (), 1)
-    assert one.ids == expected and all(len(p) == 1 for p in one.pages)
+    assert one.items == expected and all(len(p) == 1 for p in one.pages)
 
 
 def test_empty_result_is_one_empty_page(dataset: DataSet) -> None:
@@ -944,9 +923,7 @@ def test_random_filters_orders_and_page_sizes_match_the_model(dataset: DataSet, 
 
 
 def _first_token(ds: DataSet, flt: Filter, orders: Sequence[Order], size: int = 5) -> str:
-    token: str = list_page(ds.client, flt.wire(), orders, size).pagination.next_page_token.value
-    assert token
-    return token
+    return next_page_token(list_page(ds.client, flt.wire(), orders, size))
 
 
 def _assert_bad_token(ds: DataSet, client: Client, flt: Filter, orders: Sequence[Order], token: str) -> None:
@@ -1040,11 +1017,11 @@ def test_incidents_created_between_pages_do_not_shift_the_walk(client: Client, d
 
     result = walk(client, pb.IncidentQueryFilter(), orders, 3, between_pages=add_incidents)
     assert next(counter) > 5, "the walk ended before incidents were added on several pages"
-    assert len(result.ids) == len(set(result.ids)), "an incident appeared twice"
-    assert [i for i in result.ids if i in created] == expected
+    assert len(result.items) == len(set(result.items)), "an incident appeared twice"
+    assert [i for i in result.items if i in created] == expected
     # The pages still run in the requested order (new incidents included).
-    listed = client.incidents.BatchGetIncident(svc.BatchGetIncidentRequest(ids=svs(result.ids))).incidents
-    keys = [(listed[i].created_at.ToDatetime(tzinfo=UTC), i) for i in result.ids]
+    listed = client.incidents.BatchGetIncident(svc.BatchGetIncidentRequest(ids=svs(result.items))).incidents
+    keys = [(listed[i].created_at.ToDatetime(tzinfo=UTC), i) for i in result.items]
     assert keys == sorted(keys, reverse=descending)
 
 
@@ -1162,7 +1139,7 @@ def test_label_keys_are_plain_strings(client: Client, key: str) -> None:
     v2, v1, v3, none = ids
 
     def listed(flt: Filter, orders: Sequence[Order] = ()) -> list[str]:
-        return walk(client, flt.wire(), orders, 2).ids
+        return walk(client, flt.wire(), orders, 2).items
 
     checks = {
         "contextual_labels filter": (listed(Filter(contextual_labels={key: ("v1", "v3")})), [v3, v1]),
@@ -1189,9 +1166,9 @@ def test_empty_label_value_is_a_value(client: Client) -> None:
     empty, missing, a = [r.incident_id for r in client.ingestion.ReportAlertEvents(report(*events)).results]
     stored = client.incidents.BatchGetIncident(svc.BatchGetIncidentRequest(ids=svs([empty]))).incidents
     assert dict(stored[empty].contextual_labels) == {"zone": ""}
-    assert walk(client, Filter(contextual_labels={"zone": ("",)}).wire()).ids == [empty]
-    assert walk(client, Filter(contextual_labels={"zone": ("", "a")}).wire()).ids == [a, empty]
-    assert walk(client, Filter(display_labels={"zone": ("",)}).wire()).ids == [empty]
+    assert walk(client, Filter(contextual_labels={"zone": ("",)}).wire()).items == [empty]
+    assert walk(client, Filter(contextual_labels={"zone": ("", "a")}).wire()).items == [a, empty]
+    assert walk(client, Filter(display_labels={"zone": ("",)}).wire()).items == [empty]
     # "" and a missing label sort alike; created_at then breaks the tie.
     asc = [("zone", pb.ORDER_BY_DIRECTION_ASC)]
-    assert walk(client, pb.IncidentQueryFilter(), asc, 1).ids == [empty, missing, a]
+    assert walk(client, pb.IncidentQueryFilter(), asc, 1).items == [empty, missing, a]

@@ -16,6 +16,7 @@ from google.rpc import error_details_pb2
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
 
 from tests.builders import RESOLVED, alert, get, list_request, report, status_details, sv, svs, violated_fields
+from tests.support.calls import next_page_token, rpc_error
 
 # ---- helpers -----------------------------------------------------------------------------------
 
@@ -62,13 +63,6 @@ def _walk(client, page_size: int, between_pages=None, **filter_fields) -> list[l
         if between_pages is not None:
             between_pages()
     raise AssertionError("pagination never ended")
-
-
-def _rpc_error(call, request, code: grpc.StatusCode) -> grpc.RpcError:
-    with pytest.raises(grpc.RpcError) as info:
-        call(request)
-    assert info.value.code() == code, info.value.details()
-    return info.value
 
 
 def _missing_resources(error: grpc.RpcError) -> list[str]:
@@ -122,7 +116,9 @@ def test_create_incident_records_administrative_open_event_by_principal(client):
 
 
 def test_create_incident_without_name_is_invalid_argument(client):
-    error = _rpc_error(client.management.CreateIncident, api.CreateIncidentRequest(), grpc.StatusCode.INVALID_ARGUMENT)
+    error = rpc_error(
+        client.management.CreateIncident, api.CreateIncidentRequest(), code=grpc.StatusCode.INVALID_ARGUMENT
+    )
 
     assert "name" in violated_fields(error)
     assert client.incidents.ListIncidents(list_request()).pagination.total_size.value == 0
@@ -162,14 +158,14 @@ def test_create_incident_without_assignee_is_unassigned(client):
 def test_get_unknown_incident_is_not_found_naming_it(client):
     missing = _random_id()
 
-    error = _rpc_error(client.incidents.GetIncident, get(missing), grpc.StatusCode.NOT_FOUND)
+    error = rpc_error(client.incidents.GetIncident, get(missing), code=grpc.StatusCode.NOT_FOUND)
 
     assert missing in error.details()
     assert _missing_resources(error) == [missing]
 
 
 def test_get_incident_without_id_is_invalid_argument(client):
-    error = _rpc_error(client.incidents.GetIncident, svc.GetIncidentRequest(), grpc.StatusCode.INVALID_ARGUMENT)
+    error = rpc_error(client.incidents.GetIncident, svc.GetIncidentRequest())
 
     assert "id" in violated_fields(error)
 
@@ -264,7 +260,7 @@ def test_batch_get_incidents_carry_their_events(client):
 def test_batch_get_of_more_than_1000_ids_is_invalid_argument(client):
     request = svc.BatchGetIncidentRequest(ids=svs([_random_id() for _ in range(1001)]))
 
-    error = _rpc_error(client.incidents.BatchGetIncident, request, grpc.StatusCode.INVALID_ARGUMENT)
+    error = rpc_error(client.incidents.BatchGetIncident, request)
 
     assert "1000" in error.details()
     assert "ids" in violated_fields(error)
@@ -305,7 +301,7 @@ def test_get_events_of_unknown_incident_is_not_found(client):
     missing = _random_id()
     request = svc.GetIncidentEventsRequest(incident_id=sv(missing))
 
-    error = _rpc_error(client.incidents.GetIncidentEvents, request, grpc.StatusCode.NOT_FOUND)
+    error = rpc_error(client.incidents.GetIncidentEvents, request, code=grpc.StatusCode.NOT_FOUND)
 
     assert missing in error.details()
     assert _missing_resources(error) == [missing]
@@ -407,7 +403,7 @@ def test_list_filters_combine_fields_with_and_values_with_or(client, filter_data
 
 
 def test_list_unknown_status_value_is_invalid_argument(client):
-    error = _rpc_error(client.incidents.ListIncidents, list_request(status=[99]), grpc.StatusCode.INVALID_ARGUMENT)
+    error = rpc_error(client.incidents.ListIncidents, list_request(status=[99]))
 
     assert any(field.startswith("filter.status") for field in violated_fields(error))
 
@@ -483,9 +479,7 @@ def test_exact_multiple_of_page_size_ends_without_an_empty_page(client):
 
 
 def _first_token(client, **filter_fields) -> str:
-    token = _list(client, list_request(page_size=2, **filter_fields)).pagination.next_page_token.value
-    assert token
-    return token
+    return next_page_token(_list(client, list_request(page_size=2, **filter_fields)))
 
 
 def test_altered_page_token_is_invalid_argument(client):
@@ -494,20 +488,20 @@ def test_altered_page_token_is_invalid_argument(client):
     position = len(token) // 2
     altered = token[:position] + ("A" if token[position] != "A" else "B") + token[position + 1 :]
 
-    error = _rpc_error(
+    error = rpc_error(
         client.incidents.ListIncidents,
         list_request(page_size=2, page_token=altered),
-        grpc.StatusCode.INVALID_ARGUMENT,
+        code=grpc.StatusCode.INVALID_ARGUMENT,
     )
 
     assert "pagination.page_token" in violated_fields(error)
 
 
 def test_garbage_page_token_is_invalid_argument(client):
-    _rpc_error(
+    rpc_error(
         client.incidents.ListIncidents,
         list_request(page_size=2, page_token="not a token!"),
-        grpc.StatusCode.INVALID_ARGUMENT,
+        code=grpc.StatusCode.INVALID_ARGUMENT,
     )
 
 
@@ -515,10 +509,10 @@ def test_page_token_with_a_different_filter_is_invalid_argument(client):
     _make_incidents(client, 5)
     token = _first_token(client)
 
-    error = _rpc_error(
+    error = rpc_error(
         client.incidents.ListIncidents,
         list_request(page_size=2, page_token=token, severity=[pb.INCIDENT_SEVERITY_INFO]),
-        grpc.StatusCode.INVALID_ARGUMENT,
+        code=grpc.StatusCode.INVALID_ARGUMENT,
     )
 
     assert "pagination.page_token" in violated_fields(error)
@@ -529,7 +523,7 @@ def test_page_token_with_a_different_order_is_invalid_argument(client):
     request = list_request(page_size=2, page_token=_first_token(client))
     request.order_bys.append(pb.OrderBy(incident_field=pb.INCIDENTS_FIELDS_NAME))
 
-    _rpc_error(client.incidents.ListIncidents, request, grpc.StatusCode.INVALID_ARGUMENT)
+    rpc_error(client.incidents.ListIncidents, request)
 
 
 def test_page_token_from_another_team_is_invalid_argument(client, teams):
@@ -538,10 +532,10 @@ def test_page_token_from_another_team_is_invalid_argument(client, teams):
     _make_incidents(other, 5)
     token = _first_token(client)
 
-    error = _rpc_error(
+    error = rpc_error(
         other.incidents.ListIncidents,
         list_request(page_size=2, page_token=token),
-        grpc.StatusCode.INVALID_ARGUMENT,
+        code=grpc.StatusCode.INVALID_ARGUMENT,
     )
 
     assert "pagination.page_token" in violated_fields(error)
@@ -589,11 +583,11 @@ def test_deleted_incident_and_its_events_disappear_from_every_read(client):
 
     _delete(client, [deleted])
 
-    _rpc_error(client.incidents.GetIncident, get(deleted), grpc.StatusCode.NOT_FOUND)
-    _rpc_error(
+    rpc_error(client.incidents.GetIncident, get(deleted), code=grpc.StatusCode.NOT_FOUND)
+    rpc_error(
         client.incidents.GetIncidentEvents,
         svc.GetIncidentEventsRequest(incident_id=sv(deleted)),
-        grpc.StatusCode.NOT_FOUND,
+        code=grpc.StatusCode.NOT_FOUND,
     )
     batch = client.incidents.BatchGetIncident(svc.BatchGetIncidentRequest(ids=svs([deleted, kept])))
     assert [v.value for v in batch.not_found_ids] == [deleted]
@@ -616,10 +610,10 @@ def test_delete_with_an_unknown_id_is_not_found_naming_it_and_deletes_nothing(cl
     a, b = _make_incidents(client, 2)
     missing = _random_id()
 
-    error = _rpc_error(
+    error = rpc_error(
         client.incidents.DeleteIncidents,
         svc.DeleteIncidentsRequest(incident_ids=svs([a, missing, b])),
-        grpc.StatusCode.NOT_FOUND,
+        code=grpc.StatusCode.NOT_FOUND,
     )
 
     assert missing in error.details()
@@ -633,10 +627,10 @@ def test_delete_of_another_teams_incident_is_not_found_and_deletes_nothing(clien
     [mine] = _make_incidents(client, 1)
     [theirs] = _make_incidents(other, 1)
 
-    error = _rpc_error(
+    error = rpc_error(
         client.incidents.DeleteIncidents,
         svc.DeleteIncidentsRequest(incident_ids=svs([mine, theirs])),
-        grpc.StatusCode.NOT_FOUND,
+        code=grpc.StatusCode.NOT_FOUND,
     )
 
     assert _missing_resources(error) == [theirs]
@@ -648,10 +642,10 @@ def test_delete_of_more_than_1000_ids_is_invalid_argument(client):
     [incident_id] = _make_incidents(client, 1)
     ids = [incident_id] + [_random_id() for _ in range(1000)]
 
-    error = _rpc_error(
+    error = rpc_error(
         client.incidents.DeleteIncidents,
         svc.DeleteIncidentsRequest(incident_ids=svs(ids)),
-        grpc.StatusCode.INVALID_ARGUMENT,
+        code=grpc.StatusCode.INVALID_ARGUMENT,
     )
 
     assert "1000" in error.details()
@@ -660,23 +654,23 @@ def test_delete_of_more_than_1000_ids_is_invalid_argument(client):
 
 
 def test_delete_with_no_ids_is_invalid_argument(client):
-    _rpc_error(client.incidents.DeleteIncidents, svc.DeleteIncidentsRequest(), grpc.StatusCode.INVALID_ARGUMENT)
+    rpc_error(client.incidents.DeleteIncidents, svc.DeleteIncidentsRequest())
 
 
 @pytest.mark.parametrize("odd_id", ["not-a-uuid", "x" * 1024, "ünïcödé-id", "' OR 1=1 --"])
 def test_get_with_an_id_that_is_no_uuid_is_not_found(client, odd_id):
     _make_incidents(client, 1)
 
-    error = _rpc_error(client.incidents.GetIncident, get(odd_id), grpc.StatusCode.NOT_FOUND)
+    error = rpc_error(client.incidents.GetIncident, get(odd_id), code=grpc.StatusCode.NOT_FOUND)
 
     assert _missing_resources(error) == [odd_id]
 
 
 def test_create_incident_name_over_1024_characters_is_invalid_argument(client):
-    error = _rpc_error(
+    error = rpc_error(
         client.management.CreateIncident,
         api.CreateIncidentRequest(name="n" * 1025),
-        grpc.StatusCode.INVALID_ARGUMENT,
+        code=grpc.StatusCode.INVALID_ARGUMENT,
     )
 
     assert "name" in violated_fields(error)

@@ -47,6 +47,7 @@ from incidents_service import auth
 from tests.builders import alert, get, report, status_details, sv, svs
 from tests.conftest import Client, TeamFactory
 from tests.spec import SPEC_PERMISSIONS
+from tests.support.targets import Target, missing_target
 
 SERVICES = [
     svc.DESCRIPTOR.services_by_name["IncidentsService"],
@@ -64,30 +65,8 @@ EXPECTED_RPC_COUNTS = {
 }
 
 
-@dataclass(frozen=True)
-class Target:
-    """One incident and every way a request can name it."""
-
-    incident_id: str
-    event_id: str  # the id of its OPEN event
-    cx_event_key: str
-    correlation_key: str
-    label: str  # the value of its contextual label `tag`, unique to it
-    note_id: str  # a note on it
-
-    def names(self) -> list[str]:
-        return [self.incident_id, self.event_id, self.cx_event_key, self.correlation_key, self.label, self.note_id]
-
-
 def _hex() -> str:
     return uuid.uuid4().hex
-
-
-def _missing_target() -> Target:
-    """Names of the same shapes and lengths as a real Target's, that exist in no team."""
-    return Target(
-        str(uuid.uuid4()), str(uuid.uuid4()), f"cx-{_hex()}", f"corr-{_hex()}", f"tag-{_hex()}", str(uuid.uuid4())
-    )
 
 
 def _tag_filter(label: str) -> dict[str, Any]:
@@ -468,7 +447,7 @@ NAMING_CASES += [(name, "cx_event_key") for name, by in NAMING_RPCS.items() if b
 @pytest.mark.parametrize(("name", "by"), NAMING_CASES, ids=[f"{n}-{b}" for n, b in NAMING_CASES])
 def test_another_teams_names_answer_byte_for_byte_like_missing_ones_and_change_nothing(world, other, name, by):
     rpc = next(rpc for rpc in RPCS if rpc.name == name)
-    theirs, missing = _seed(other), _missing_target()
+    theirs, missing = _seed(other), missing_target()
     if by == "cx_event_key":  # the *ByEventId rpcs also take an alert's cx_event_key
         theirs = dataclasses.replace(theirs, event_id=theirs.cx_event_key)
         missing = dataclasses.replace(missing, event_id=missing.cx_event_key)
@@ -505,7 +484,7 @@ def _blank_response(response: Message, names: list[str]) -> bytes:
 
 def test_batch_get_lists_another_teams_ids_exactly_like_missing_ones(world, other):
     rpc = next(rpc for rpc in RPCS if rpc.name == "BatchGetIncident")
-    theirs, missing, mine = _seed(other), _missing_target(), _seed(world.owner)
+    theirs, missing, mine = _seed(other), missing_target(), _seed(world.owner)
     channel, metadata = world.server.channel, world.owner.metadata
 
     via_theirs = rpc.call(channel, REQUESTS[rpc.name](theirs), metadata)
@@ -633,7 +612,7 @@ def test_query_answers_are_the_same_whether_or_not_another_team_has_data(world, 
 
 
 def test_ingestion_never_correlates_with_another_teams_keys(world, other):
-    theirs, missing = _seed(other), _missing_target()
+    theirs, missing = _seed(other), missing_target()
     before = _state(other, theirs)
     mine = world.teams.team("owner@example.com")
 
@@ -659,7 +638,7 @@ def test_ingestion_never_correlates_with_another_teams_keys(world, other):
 
 
 def test_created_incidents_are_invisible_to_another_team(world, other):
-    created = world.owner.management.CreateIncident(REQUESTS["CreateIncident"](_missing_target())).incident
+    created = world.owner.management.CreateIncident(REQUESTS["CreateIncident"](missing_target())).incident
     missing = str(uuid.uuid4())
 
     via_created = _error(lambda: other.incidents.GetIncident(get(created.id.value)), grpc.StatusCode.NOT_FOUND)
