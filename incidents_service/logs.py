@@ -67,11 +67,24 @@ _SHARED: list[Any] = [
     _add_trace_id,
 ]
 
+_RENDER: list[Any] = [structlog.processors.format_exc_info, structlog.processors.JSONRenderer(serializer=_json)]
+_RENDERED = "incidents_service_line"  # marks a record whose message is already the finished line
+
+
+def _to_stdlib(logger: Any, method: str, event_dict: EventDict) -> tuple[tuple[str], dict[str, Any]]:
+    """Our events are rendered here, once, and handed to the standard library as finished lines: a call's
+    line then costs one log record, not the two a formatter that re-renders it would make."""
+    line = event_dict
+    for render in _RENDER:
+        line = render(logger, method, line)
+    return (str(line),), {"extra": {_RENDERED: True}}
+
+
 structlog.configure(
     processors=[
         structlog.stdlib.filter_by_level,  # a level below the logger's costs nothing more
         *_SHARED,
-        structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        _to_stdlib,
     ],
     logger_factory=structlog.stdlib.LoggerFactory(),
     wrapper_class=structlog.stdlib.BoundLogger,
@@ -79,15 +92,19 @@ structlog.configure(
 )
 
 
+class _JsonLines(structlog.stdlib.ProcessorFormatter):
+    def format(self, record: logging.LogRecord) -> str:
+        if getattr(record, _RENDERED, False):
+            return record.getMessage()
+        return super().format(record)
+
+
 def formatter() -> logging.Formatter:
-    """The one formatter of every line: a JSON object, the traceback as its `exception` field."""
-    return structlog.stdlib.ProcessorFormatter(
+    """The one formatter of every line: ours pass as they were rendered; the libraries' are rendered alike,
+    a JSON object with the traceback as its `exception` field."""
+    return _JsonLines(
         foreign_pre_chain=_SHARED,
-        processors=[
-            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(serializer=_json),
-        ],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *_RENDER],
     )
 
 
