@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATABASE_URL ?= sqlite:///incidents.db
 
-.PHONY: run test fuzz lint format generate check-generated proto-check proto-baseline smoke bench bench-scale alertmanager clean
+.PHONY: run test test-unit test-api test-e2e fuzz lint format generate check-generated proto-check proto-baseline smoke bench bench-scale alertmanager clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ run: $(STAMP)
 	$(BIN)/incidents-service dev-setup
 	$(BIN)/incidents-service serve
 
-## alertmanager: Debian's prometheus-alertmanager, the real sender of tests/test_http_alertmanager_e2e.py
+## alertmanager: Debian's prometheus-alertmanager, the real sender of tests/e2e/test_http_alertmanager_e2e.py
 ## (as root; elsewhere it prints the command). CI runs it; the test skips without it outside CI.
 alertmanager:
 	@if [ -x /usr/bin/prometheus-alertmanager ]; then echo "prometheus-alertmanager is installed"; \
@@ -31,9 +31,13 @@ alertmanager:
 test: $(STAMP)
 	$(BIN)/pytest -q
 
+## test-unit, test-api, test-e2e: one layer of the suite (tests/unit, tests/api, tests/e2e)
+test-unit test-api test-e2e: $(STAMP)
+	$(BIN)/pytest -q tests/$(@:test-%=%)
+
 ## fuzz: the hostile-request fuzz with many more examples per rpc than make test runs (both databases)
 fuzz: $(STAMP)
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} $(BIN)/pytest -q tests/test_fuzz.py
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} $(BIN)/pytest -q tests/api/test_fuzz.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check incidents_service tests bench scripts

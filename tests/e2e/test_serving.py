@@ -39,9 +39,9 @@ from incidents_service.storage.database import create_database_engine, with_stat
 from incidents_service.storage.migrate import migrate as migrate_schema
 from tests.builders import alert, get, report
 from tests.conftest import BackgroundServer, RunningServer, _admin_connection
+from tests.e2e.test_faults import EXECUTABLE, _env, _free_port, make_team, migrate, start_server
 from tests.http_calls import call
 from tests.support.logs import log_events
-from tests.test_faults import EXECUTABLE, _env, _free_port, make_team, migrate, start_server
 
 pytestmark = pytest.mark.e2e
 
@@ -170,7 +170,7 @@ def own_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
 
 
 def hammer_with_heavy_calls(address: str, api_key: str, seconds: float, callers: int = 50) -> None:
-    """The load of the test below, run in a process of its own (`python -m tests.test_serving ...`) so
+    """The load of the test below, run in a process of its own (`python -m tests.e2e.test_serving ...`) so
     that the measuring client shares its interpreter with nothing: `callers` threads each repeat one
     heavy call for `seconds`, taking answers as bytes; prints the status codes seen as JSON."""
     metadata = (("authorization", f"Bearer {api_key}"),)
@@ -221,10 +221,10 @@ def test_fifty_concurrent_heaviest_legal_queries_keep_health_fast(own_database_u
             health = health_pb2_grpc.HealthStub(channel)
             health.Check(health_pb2.HealthCheckRequest(), timeout=5)
             load = subprocess.Popen(
-                [sys.executable, "-m", "tests.test_serving", served.address, team.api_key, "15"],
+                [sys.executable, "-m", "tests.e2e.test_serving", served.address, team.api_key, "15"],
                 stdout=subprocess.PIPE,
                 text=True,
-                cwd=Path(__file__).resolve().parent.parent,
+                cwd=Path(__file__).resolve().parents[2],
             )
             try:
                 time.sleep(2.0)  # the 50 calls are in flight

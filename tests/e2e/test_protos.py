@@ -14,7 +14,7 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 BUF = Path(sys.executable).parent / "buf"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 WIRE_FILE = "com/coralogixapis/incidents/v1/incident.proto"
 OWN_FILE = "incidents_service_api/v1/incidents_service_api.proto"
 

@@ -1,6 +1,6 @@
 """`serve` over HTTP as a process (SPEC 10, 12): the same TLS as gRPC, and SIGTERM drains HTTP calls too.
 
-(`serve --processes N` serving HTTP on the shared port is in tests/test_serving.py.)
+(`serve --processes N` serving HTTP on the shared port is in tests/e2e/test_serving.py.)
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.test_e2e_grpcurl import certificate_authority, start_server  # noqa: F401  (a fixture)
+from tests.e2e.test_faults import EXECUTABLE, _env, _free_port, make_team, migrate
 from tests.support.logs import log_events
-from tests.test_e2e_grpcurl import certificate_authority, start_server  # noqa: F401  (a fixture)
-from tests.test_faults import EXECUTABLE, _env, _free_port, make_team, migrate
 
 pytestmark = pytest.mark.e2e
 

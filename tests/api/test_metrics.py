@@ -12,7 +12,6 @@ from typing import Any
 import grpc
 import pytest
 from com.coralogixapis.incidents.v1 import incident_pb2 as pb
-from prometheus_client.parser import text_string_to_metric_families
 
 from incidents_service import auth, metrics
 from incidents_service.config import Settings
@@ -22,27 +21,10 @@ from incidents_service.storage.unit_of_work import UnitOfWork
 from tests.builders import RESOLVED, alert, get, report
 from tests.conftest import BackgroundServer, Client, _admin_connection
 from tests.http_calls import call, connect
+from tests.support.metrics import scrape, value
 
 INCIDENTS = "/com.coralogixapis.incidents.v1.IncidentsService"
 REPORT = "/incidents_service.v1.AlertIngestionService/ReportAlertEvents"
-
-Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
-
-
-def scrape(http_url: str) -> tuple[Samples, str]:
-    answer = call(http_url, "/metrics", method="GET")
-    assert answer.status == 200, answer.body
-    assert answer.headers["content-type"].startswith("text/plain; version=")
-    text = answer.body.decode()
-    samples: Samples = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            samples[sample.name, frozenset(sample.labels.items())] = sample.value
-    return samples, text
-
-
-def value(samples: Samples, name: str, **labels: str) -> float:
-    return samples.get((name, frozenset(labels.items())), 0.0)
 
 
 class Metered:

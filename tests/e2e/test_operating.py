@@ -20,10 +20,10 @@ from incidents_service_api.v1 import incidents_service_api_pb2_grpc as api_grpc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 
 from tests.builders import alert, get, report
+from tests.e2e.test_faults import _free_port, make_team, migrate, start_server
 from tests.http_calls import connect
 from tests.support.logs import log_lines
-from tests.test_faults import _free_port, make_team, migrate, start_server
-from tests.test_metrics import scrape, value
+from tests.support.metrics import scrape, value
 
 pytestmark = pytest.mark.e2e
 

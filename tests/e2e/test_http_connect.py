@@ -26,7 +26,7 @@ from tests.spec import READ_RPCS, SPEC_PERMISSIONS
 BIN = Path(sys.executable).parent
 GRPCURL = BIN / "grpcurl"
 BUF = BIN / "buf"
-SCHEMA = Path(__file__).resolve().parent.parent / "generated" / "incidents_service_api" / "descriptor_set.binpb"
+SCHEMA = Path(__file__).resolve().parents[2] / "generated" / "incidents_service_api" / "descriptor_set.binpb"
 # Incidents' `duration` grows between two calls; everything else must be equal.
 CHANGING = ("duration",)
 INCIDENTS = "com.coralogixapis.incidents.v1.IncidentsService"
