@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATABASE_URL ?= sqlite:///incidents.db
 
-.PHONY: run test fuzz lint format generate check-generated smoke bench bench-scale alertmanager clean
+.PHONY: run test test-unit test-api test-e2e fuzz lint format generate check-generated proto-check proto-baseline smoke bench bench-scale alertmanager clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ run: $(STAMP)
 	$(BIN)/incidents-service dev-setup
 	$(BIN)/incidents-service serve
 
-## alertmanager: Debian's prometheus-alertmanager, the real sender of tests/test_http_alertmanager_e2e.py
+## alertmanager: Debian's prometheus-alertmanager, the real sender of tests/e2e/test_http_alertmanager_e2e.py
 ## (as root; elsewhere it prints the command). CI runs it; the test skips without it outside CI.
 alertmanager:
 	@if [ -x /usr/bin/prometheus-alertmanager ]; then echo "prometheus-alertmanager is installed"; \
@@ -31,9 +31,13 @@ alertmanager:
 test: $(STAMP)
 	$(BIN)/pytest -q
 
+## test-unit, test-api, test-e2e: one layer of the suite (tests/unit, tests/api, tests/e2e)
+test-unit test-api test-e2e: $(STAMP)
+	$(BIN)/pytest -q tests/$(@:test-%=%)
+
 ## fuzz: the hostile-request fuzz with many more examples per rpc than make test runs (both databases)
 fuzz: $(STAMP)
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} $(BIN)/pytest -q tests/test_fuzz.py
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} $(BIN)/pytest -q tests/api/test_fuzz.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check incidents_service tests bench scripts
@@ -56,6 +60,17 @@ check-generated: $(STAMP)
 	diff -r -x __pycache__ .generated-check generated || \
 		(echo "generated/ is stale: run 'make generate' and commit" && rm -rf .generated-check && exit 1)
 	rm -rf .generated-check
+
+## proto-check: buf lint, and buf breaking of each package against its baseline in protos/baseline/:
+## the wire package against the published wire (wire-v1), the own package against its last release
+proto-check: $(STAMP)
+	cd protos && ../$(BIN)/buf lint
+	cd protos && ../$(BIN)/buf breaking --against baseline/wire-v1.binpb --path com/coralogixapis
+	cd protos && ../$(BIN)/buf breaking --against baseline/incidents-service-v1.binpb --path incidents_service_api
+
+## proto-baseline: at a release, record the own package as the baseline later changes must stay compatible with
+proto-baseline: $(STAMP)
+	cd protos && ../$(BIN)/buf build --exclude-source-info --path incidents_service_api -o baseline/incidents-service-v1.binpb
 
 ## smoke: start a server on a scratch SQLite file and run the README's grpcurl calls against it
 smoke: $(STAMP)

@@ -18,9 +18,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from incidents_service.domain.access import ApiKeyRecord, Team
 from incidents_service.domain.errors import InvalidArgument, NotFound, PermissionDenied, Unauthenticated
 from incidents_service.domain.model import new_id
-from incidents_service.storage.teams import ApiKeyRecord, Team
 from incidents_service.storage.unit_of_work import UnitOfWork
 
 READ = "incidents:read"
@@ -138,15 +138,36 @@ def hash_key(api_key: str) -> str:
 
 
 def parse_permissions(text: str | None) -> frozenset[str]:
+    """Comma-separated permissions (all of them when None); a ValueError names what is wrong in full."""
     if text is None:
         return ALL_PERMISSIONS
     permissions = frozenset(p.strip() for p in text.split(",") if p.strip())
     unknown = sorted(permissions - ALL_PERMISSIONS)
-    if unknown or not permissions:
-        raise InvalidArgument.single(
-            "permissions", f"unknown permission(s) {unknown}; choose from {sorted(ALL_PERMISSIONS)}"
-        )
+    choices = ", ".join(sorted(ALL_PERMISSIONS))
+    if unknown:
+        raise ValueError(f"unknown permission {', '.join(unknown)}; the permissions are {choices}")
+    if not permissions:
+        raise ValueError(f"name at least one permission: {choices}")
     return permissions
+
+
+class TeamNotFound(NotFound):
+    """A team given to a command that is neither a team's name nor its id."""
+
+    def __init__(self, team: str) -> None:
+        super().__init__("team", [team])
+        self.team = team
+
+    def __str__(self) -> str:
+        return f"no team has the name or id {self.team!r} (`incidents-service teams list` lists them)"
+
+
+def find_team(uow: UnitOfWork, team: str) -> Team:
+    """The team of a name, or else of an id: commands take either."""
+    found = uow.access.team_by_name(team) or uow.access.team_by_id(team)
+    if found is None:
+        raise TeamNotFound(team)
+    return found
 
 
 class Authenticator:
@@ -252,24 +273,24 @@ def list_teams(engine: Engine) -> list[Team]:
         return uow.access.list_teams()
 
 
-def create_api_key(engine: Engine, team_name: str, principal: str, permissions: frozenset[str]) -> IssuedKey:
+def create_api_key(engine: Engine, team: str, principal: str, permissions: frozenset[str]) -> IssuedKey:
+    """A new key for the team of that name (or id)."""
     principal = principal.strip()
     if not principal or len(principal) > 1024:
         raise InvalidArgument.single("principal", "a principal is 1 to 1024 characters")
     key_id = secrets.token_hex(6)
     api_key = f"ik_{key_id}_{secrets.token_urlsafe(32)}"
     with UnitOfWork(engine, team_id="", write=True) as uow:
-        team = uow.access.team_by_name(team_name)
-        if team is None:
-            raise NotFound("team", [team_name])
-        uow.access.add_api_key(key_id, team.id, principal, hash_key(api_key), permissions, datetime.now(UTC))
+        found = find_team(uow, team)
+        uow.access.add_api_key(key_id, found.id, principal, hash_key(api_key), permissions, datetime.now(UTC))
         uow.commit()
     return IssuedKey(key_id=key_id, api_key=api_key)
 
 
-def list_api_keys(engine: Engine) -> list[ApiKeyRecord]:
+def list_api_keys(engine: Engine, team: str | None = None) -> list[ApiKeyRecord]:
+    """Every key, or those of one team (by name or id)."""
     with UnitOfWork(engine, team_id="", write=False) as uow:
-        return uow.access.list_api_keys()
+        return uow.access.list_api_keys(None if team is None else find_team(uow, team).id)
 
 
 def revoke_api_key(engine: Engine, key_id: str) -> None:

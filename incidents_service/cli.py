@@ -6,17 +6,17 @@ Every failure is one clear line on stderr and a non-zero exit, never a traceback
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import stat
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from importlib.metadata import version
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from incidents_service import auth, notification_cli
+from incidents_service import auth, logs, notification_cli
 from incidents_service.config import Settings
 from incidents_service.domain.errors import DomainError, NotFound, StorageUnavailable
 from incidents_service.storage.database import create_database_engine, normalize_url, with_statement_timeout
@@ -33,6 +33,7 @@ class CommandError(Exception):
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="incidents-service", description="Self-hosted incident management over gRPC.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('incidents-service')}")
     database = argparse.ArgumentParser(add_help=False)
     database.add_argument(
         "--database-url", help="SQLAlchemy URL (env INCIDENTS_DATABASE_URL; default sqlite:///incidents.db)"
@@ -48,9 +49,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--tls-cert", help="PEM certificate chain (env INCIDENTS_TLS_CERT); TLS only when set")
     serve.add_argument("--tls-key", help="PEM private key (env INCIDENTS_TLS_KEY)")
-    serve.add_argument("--workers", type=int, help="threads serving calls (env INCIDENTS_WORKERS; default 16)")
-    serve.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (env INCIDENTS_LOG_LEVEL)")
-    serve.add_argument("--grace-seconds", type=float, help="SIGTERM grace period (env INCIDENTS_GRACE_SECONDS)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="threads running calls' storage work, per process; each of the two database pools holds as many "
+        f"connections (env INCIDENTS_WORKERS; default {Settings.workers})",
+    )
+    serve.add_argument(
+        "--log-level", help=f"DEBUG, INFO, WARNING or ERROR (env INCIDENTS_LOG_LEVEL; default {Settings.log_level})"
+    )
+    serve.add_argument(
+        "--grace-seconds",
+        type=float,
+        help="on SIGTERM, how long calls in flight may take to finish "
+        f"(env INCIDENTS_GRACE_SECONDS; default {Settings.grace_seconds:g})",
+    )
     serve.add_argument(
         "--processes",
         type=int,
@@ -74,27 +87,30 @@ def _parser() -> argparse.ArgumentParser:
         dest="teams_command", required=True, metavar="ACTION"
     )
     teams_create = teams.add_parser("create", parents=[database], help="create a team")
-    teams_create.add_argument("name")
+    teams_create.add_argument("name", metavar="NAME", help="the team's name, 1 to 256 characters, unique")
     teams.add_parser("list", parents=[database], help="list teams")
 
     keys = commands.add_parser("api-keys", help="manage API keys").add_subparsers(
         dest="keys_command", required=True, metavar="ACTION"
     )
     keys_create = keys.add_parser("create", parents=[database], help="create a key; prints its secret once")
-    keys_create.add_argument("--team", required=True, help="team name")
+    keys_create.add_argument("--team", required=True, help="the team's name or id")
     keys_create.add_argument("--principal", required=True, help="user id or service name recorded on actions")
     keys_create.add_argument(
         "--permissions", help=f"comma-separated; default all: {','.join(sorted(auth.ALL_PERMISSIONS))}"
     )
     keys_create.add_argument("--quiet", action="store_true", help="print only the secret")
-    keys.add_parser("list", parents=[database], help="list keys (never their secrets)")
+    keys_list = keys.add_parser("list", parents=[database], help="list keys (never their secrets)")
+    keys_list.add_argument("--team", help="only this team's keys (its name or id)")
     keys_revoke = keys.add_parser("revoke", parents=[database], help="revoke a key by its id")
-    keys_revoke.add_argument("key_id")
+    keys_revoke.add_argument(
+        "key_id", metavar="KEY_ID", help="the key's id: the part after ik_ of its secret, as `api-keys list` shows"
+    )
 
     notification_cli.add_commands(commands, database)
 
     demo = commands.add_parser("demo", parents=[database], help="load realistic demo incidents into a team")
-    demo.add_argument("--team", required=True)
+    demo.add_argument("--team", required=True, help="the team's name or id")
     demo.add_argument("--incidents", type=int, default=300, help="how many incidents (default 300)")
 
     dev = commands.add_parser(
@@ -151,8 +167,9 @@ def run(argv: Sequence[str]) -> int:
         problems = settings.problems()
         if problems:
             raise CommandError("; ".join(problems))
-        logging.basicConfig(level=settings.log_level, format="%(message)s", stream=sys.stderr)
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+        # gRPC's core writes its own log lines (not JSON) to stderr unless the operator asks for them.
+        os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+        logs.configure(settings.log_level)
         # The server stops a call's statements itself; PostgreSQL's statement_timeout, a little later,
         # is the backstop should that ever fail.
         engine = _engine(settings, statement_timeout_seconds=settings.statement_timeout_seconds + 1)
@@ -186,7 +203,11 @@ def run(argv: Sequence[str]) -> int:
 
     if command == "api-keys":
         if args.keys_command == "create":
-            issued = auth.create_api_key(engine, args.team, args.principal, auth.parse_permissions(args.permissions))
+            try:
+                permissions = auth.parse_permissions(args.permissions)
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
+            issued = auth.create_api_key(engine, args.team, args.principal, permissions)
             if args.quiet:
                 print(issued.api_key)
             else:
@@ -195,7 +216,7 @@ def run(argv: Sequence[str]) -> int:
                 print(issued.api_key)
         elif args.keys_command == "list":
             print("key_id\tteam\tprincipal\tpermissions\tcreated\tstatus")
-            for key in auth.list_api_keys(engine):
+            for key in auth.list_api_keys(engine, args.team):
                 status = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}Z" if key.revoked_at else "active"
                 print(
                     f"{key.id}\t{key.team_name}\t{key.principal}\t{','.join(sorted(key.permissions))}\t"
@@ -232,13 +253,25 @@ def _dev_setup(engine: Engine, settings: Settings) -> int:
     print(f"incidents-service on {settings.listen} (database {settings.database_url}), team {DEV_TEAM!r}")
     print(f"dev API key (also in {DEV_KEY_FILE}, mode 0600):")
     print(api_key)
-    print(f'try: grpcurl -plaintext -H "authorization: Bearer $(cat {DEV_KEY_FILE})" {settings.listen} list')
+    print(f'try: {_grpcurl()} -plaintext -H "authorization: Bearer $(cat {DEV_KEY_FILE})" {settings.listen} list')
     if settings.http_listen:
         print(
             f'or over HTTP: curl -H "Authorization: Bearer $(cat {DEV_KEY_FILE})" -H "Content-Type: application/json"'
             f" -d '{{}}' http://{settings.http_listen}/com.coralogixapis.incidents.v1.IncidentsService/ListIncidents"
         )
     return 0
+
+
+def _grpcurl() -> str:
+    """grpcurl as a fresh terminal in this folder finds it: the one installed beside this interpreter
+    (`make install` puts it in .venv/bin, which is not on PATH), by a path relative to here when it can be."""
+    installed = Path(sys.executable).parent / "grpcurl"
+    if not installed.exists():
+        return "grpcurl"
+    try:
+        return str(installed.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(installed.absolute())
 
 
 def _key_is_active(engine: Engine, api_key: str) -> bool:

@@ -21,7 +21,9 @@ class Settings:
     http_listen: str = ""
     tls_cert: str | None = None  # PEM certificate chain; with tls_key, the server speaks TLS only
     tls_key: str | None = None
-    workers: int = 16  # threads running calls' storage work, per process
+    # Threads running calls' storage work, per process. Each holds one database connection at a time, so
+    # it also sizes the two storage pools (writes, reads): at most 2 x workers + 2 connections a process.
+    workers: int = 16
     log_level: str = "INFO"
     grace_seconds: float = 10.0  # SIGTERM: how long calls in flight may take to finish
     # The most one call's statements may run, whatever the client's deadline (SPEC 11).

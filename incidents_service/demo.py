@@ -19,7 +19,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
-from incidents_service.domain.errors import InvalidArgument, NotFound
+from incidents_service.auth import find_team
+from incidents_service.domain.errors import InvalidArgument
 from incidents_service.domain.model import AlertEvent, AlertOutcome, AlertType, IncidentState, Severity
 from incidents_service.operations import IncidentOperations
 from incidents_service.storage.unit_of_work import UnitOfWork
@@ -217,9 +218,7 @@ def load_demo(engine: Engine, team_name: str, count: int) -> str:
     if not 1 <= count <= MAX_INCIDENTS:
         raise InvalidArgument.single("incidents", f"must be 1 to {MAX_INCIDENTS}")
     with UnitOfWork(engine, team_id="", write=False) as uow:
-        team = uow.access.team_by_name(team_name)
-    if team is None:
-        raise NotFound("team", [team_name])
+        team = find_team(uow, team_name)
 
     now = datetime.now(UTC).replace(microsecond=0)
     run_id = uuid.uuid4().hex[:8]

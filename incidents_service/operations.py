@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 
+from incidents_service import metrics
 from incidents_service.domain import limits
 from incidents_service.domain.errors import (
     ConcurrentConflict,
@@ -35,10 +36,12 @@ from incidents_service.domain.model import (
     IncidentChanges,
     IncidentEvent,
     IncidentState,
+    IncidentStatus,
     MetaLabels,
     Severity,
 )
 from incidents_service.domain.notes import Note
+from incidents_service.domain.notifications import DeliveryState
 from incidents_service.domain.queries import (
     EVENT_COUNT_LIMIT,
     EventFilter,
@@ -51,7 +54,6 @@ from incidents_service.domain.queries import (
 )
 from incidents_service.domain.statistics import IncidentStatistics, StatisticsQuery
 from incidents_service.domain.timeline import TimelineEntry, entries_of
-from incidents_service.storage.database import create_read_engine
 from incidents_service.storage.python_turns import TURNS
 from incidents_service.storage.unit_of_work import UnitOfWork
 
@@ -98,9 +100,13 @@ class IncidentDraft:
 
 
 class IncidentOperations:
-    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow) -> None:
+    """`engine` runs the writes; `read_engine` (by default the same) the read-only units of work."""
+
+    def __init__(
+        self, engine: Engine, read_engine: Engine | None = None, clock: Callable[[], datetime] = utcnow
+    ) -> None:
         self._engine = engine
-        self._read_engine = create_read_engine(engine)
+        self._read_engine = read_engine or engine
         self._clock = clock
 
     def now(self) -> datetime:
@@ -167,7 +173,9 @@ class IncidentOperations:
             uow.incidents.save_all(list(changed.values()))
             return results
 
-        return self._write(team_id, work)
+        reported = self._write(team_id, work)
+        metrics.count_alert_events(result.outcome.value for result in reported)  # committed: they count
+        return reported
 
     def acknowledge_open_incident(self, team_id: str, actor: str, correlation_key: str) -> Incident | None:
         """Acknowledge the open incident of a correlation key, as an alert sender asks (PagerDuty's
@@ -510,6 +518,16 @@ class IncidentOperations:
                 if len(batch) <= page.size:
                     return Page(entries, total, None, positions)
                 up_to = batch[-1][0] - 1
+
+    # ---- the service's own gauges (metrics.py), over every team -----------------------------------
+
+    def open_incidents(self) -> dict[tuple[Severity, IncidentStatus], int]:
+        with self._read("") as uow:
+            return uow.totals.open_incidents()
+
+    def notifications_by_state(self) -> dict[DeliveryState, int]:
+        with self._read("") as uow:
+            return uow.totals.notifications_by_state()
 
     def incident_statistics(self, team_id: str, asked: StatisticsQuery) -> IncidentStatistics:
         with self._read(team_id) as uow:

@@ -11,12 +11,13 @@ engine and thread pool, so neither ever waits behind queries.
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent import futures
@@ -37,13 +38,19 @@ from incidents_service_api.v1 import incidents_service_api_pb2_grpc as api_grpc
 from incidents_service_api.v1 import notifications_connect as nt_connect
 from incidents_service_api.v1 import notifications_pb2 as nt
 from incidents_service_api.v1 import notifications_pb2_grpc as nt_grpc
+from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+from opentelemetry.instrumentation.grpc import aio_server_interceptor
+from opentelemetry.instrumentation.grpc import filters as grpc_filters
+from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy import Engine
 
+from incidents_service import logs, metrics, tracing
 from incidents_service.api.calls import Calls
 from incidents_service.api.http import (
     ConnectService,
     HttpApp,
     HttpServer,
+    MetricsRoute,
     bind_http_socket,
     http_config,
 )
@@ -60,13 +67,17 @@ from incidents_service.api.servicers import (
 )
 from incidents_service.auth import Authenticator
 from incidents_service.config import Settings
+from incidents_service.domain.model import IncidentStatus, Severity
+from incidents_service.domain.notifications import DeliveryState
+from incidents_service.logs import get_logger
+from incidents_service.metrics import DatabaseGauge, DatabaseGauges
 from incidents_service.notification_operations import NotificationOperations
 from incidents_service.notify.dispatcher import Dispatcher
 from incidents_service.operations import IncidentOperations
-from incidents_service.storage.database import create_control_engine, ping
+from incidents_service.storage.database import create_control_engine, create_read_engine, ping
 from incidents_service.storage.unit_of_work import UnitOfWork
 
-log = logging.getLogger("incidents_service.server")
+log = get_logger("incidents_service.server")
 
 SERVICE_NAMES = (
     svc.DESCRIPTOR.services_by_name["IncidentsService"].full_name,
@@ -153,13 +164,25 @@ def load_page_token_secret(engine: Engine) -> bytes:
 class IncidentsServer:
     """One serving process. Build it anywhere; start, serve and stop it on one event loop."""
 
-    def __init__(self, settings: Settings, engine: Engine) -> None:
+    def __init__(self, settings: Settings, engine: Engine, tracer_provider: TracerProvider | None = None) -> None:
+        """`tracer_provider`: trace every call (tracing.py); None traces nothing and costs nothing."""
         self.settings = settings
         self.engine = engine
+        self.tracer_provider = tracer_provider
         self.control_engine = create_control_engine(engine)
+        self.read_engine = create_read_engine(engine)
         self._storage_threads = futures.ThreadPoolExecutor(settings.workers, thread_name_prefix="storage")
         self._control_threads = futures.ThreadPoolExecutor(2, thread_name_prefix="control")
-        self.operations = IncidentOperations(engine)
+        self.operations = IncidentOperations(engine, self.read_engine)
+        metrics.observe_pool(engine, "writes")
+        metrics.observe_pool(self.read_engine, "reads")  # SQLite reads share the writes' engine
+        metrics.observe_pool(self.control_engine, "control")
+        if tracer_provider is not None:
+            logs.include_trace_ids(True)
+            # Key look-ups and the health probe (the control engine) are not part of a call's trace.
+            tracing.trace_statements(engine, tracer_provider)
+            if self.read_engine is not engine:
+                tracing.trace_statements(self.read_engine, tracer_provider)
         self.notifications = NotificationOperations(self.operations)
         self.page_tokens = PageTokenCodec(load_page_token_secret(engine))
         # Delivers the outbox (SPEC 14): every serving process runs one; replicas share the work.
@@ -172,6 +195,8 @@ class IncidentsServer:
         self._http_task: asyncio.Task[None] | None = None
         self._http_socket: socket.socket | None = None
         self._health: DatabaseHealth | None = None
+        # However often /metrics is scraped, the database gauges are read at most this often.
+        self.gauges_max_age_seconds = 5.0
         # Generic handlers served beside the services, behind the same interceptor (tests add probes here).
         self.extra_handlers: tuple[grpc.GenericRpcHandler, ...] = ()
 
@@ -215,6 +240,36 @@ class IncidentsServer:
             ),
         ]
 
+    def database_gauges(self) -> list[DatabaseGauge]:
+        """The gauges /metrics reads from the database when scraped (a new one is one entry here)."""
+        return [
+            DatabaseGauge(
+                "incidents_open",
+                "Incidents not closed, by severity and status (every team)",
+                ("severity", "status"),
+                self._open_incidents,
+            ),
+            DatabaseGauge(
+                "incidents_notifications",
+                "Notifications by delivery state: pending, delivered, failed (every team)",
+                ("state",),
+                self._notifications,
+            ),
+        ]
+
+    def _notifications(self) -> dict[tuple[str, ...], float]:
+        counts = self.operations.notifications_by_state()
+        return {(state.value,): counts.get(state, 0) for state in DeliveryState}
+
+    def _open_incidents(self) -> dict[tuple[str, ...], float]:
+        counts = self.operations.open_incidents()
+        # Every combination, zeros included: an alert on a series that is absent never fires.
+        return {
+            (severity.name.lower(), status.name.lower()): counts.get((severity, status), 0)
+            for severity in Severity
+            for status in IncidentStatus
+        }
+
     async def start(self) -> int:
         """Bind, start serving (gRPC, and HTTP when configured) and probing the database; answers the
         bound gRPC port (`http_port` is the HTTP one)."""
@@ -230,8 +285,18 @@ class IncidentsServer:
             queue_bytes=QUEUED_REQUEST_BYTES,
         )
         services = self.services()
+        interceptors: list[grpc.aio.ServerInterceptor] = [CallInterceptor(calls)]
+        if self.tracer_provider is not None:
+            # First, so the call's span covers the call interceptor's whole handling. Health probes and
+            # reflection are not calls: they make no trace.
+            not_calls = grpc_filters.any_of(
+                grpc_filters.health_check(), grpc_filters.service_prefix("grpc.reflection.")
+            )
+            interceptors.insert(
+                0, aio_server_interceptor(tracer_provider=self.tracer_provider, filter_=grpc_filters.negate(not_calls))
+            )
         server = grpc.aio.server(
-            interceptors=[CallInterceptor(calls)],
+            interceptors=interceptors,
             options=[
                 ("grpc.max_receive_message_length", MAX_REQUEST_BYTES),
                 ("grpc.max_concurrent_streams", MAX_STREAMS_PER_CONNECTION),
@@ -245,14 +310,17 @@ class IncidentsServer:
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         enable_documented_reflection((*SERVICE_NAMES, health.SERVICE_NAME), server)
         server.add_generic_rpc_handlers(self.extra_handlers)
-        if settings.tls_cert and settings.tls_key:
-            with open(settings.tls_key, "rb") as key_file, open(settings.tls_cert, "rb") as cert_file:
-                credentials = grpc.ssl_server_credentials([(key_file.read(), cert_file.read())])
-            port = server.add_secure_port(settings.listen, credentials)
-        else:
-            port = server.add_insecure_port(settings.listen)
+        try:
+            if settings.tls_cert and settings.tls_key:
+                with open(settings.tls_key, "rb") as key_file, open(settings.tls_cert, "rb") as cert_file:
+                    credentials = grpc.ssl_server_credentials([(key_file.read(), cert_file.read())])
+                port = server.add_secure_port(settings.listen, credentials)
+            else:
+                port = server.add_insecure_port(settings.listen)
+        except RuntimeError:  # grpc's "Failed to bind": the operator's answer is the address
+            port = 0
         if port == 0:
-            raise OSError(f"cannot listen on {settings.listen}")
+            raise OSError(f"cannot listen on {settings.listen} (gRPC): the address is in use or not available")
         self._server = server
         self._health = DatabaseHealth(self.control_engine, health_servicer, self._control_threads)
         if settings.http_listen:
@@ -272,10 +340,15 @@ class IncidentsServer:
             calls,
             [ConnectService(service.connect_application, service.servicer) for service in services],
             AlertIntake(calls, self._ingestion, self.operations),
+            MetricsRoute(calls, metrics.registry(DatabaseGauges(self.database_gauges(), self.gauges_max_age_seconds))),
         )
-        # uvicorn's own start and stop lines are not JSON; every call is logged by the app.
-        logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
-        config = http_config(app, settings.tls_cert, settings.tls_key, settings.grace_seconds)
+        asgi_app: Any = app
+        if self.tracer_provider is not None:
+            # Scrapes of /metrics are not calls: they make no trace.
+            asgi_app = OpenTelemetryMiddleware(
+                app, tracer_provider=self.tracer_provider, exclude_spans=["receive", "send"], excluded_urls="/metrics$"
+            )
+        config = http_config(asgi_app, settings.tls_cert, settings.tls_key, settings.grace_seconds)
         config.load()
         http_server = HttpServer(config)
         self._http_server = http_server
@@ -306,29 +379,35 @@ class IncidentsServer:
         self._storage_threads.shutdown(wait=True, cancel_futures=True)
         self._control_threads.shutdown(wait=True, cancel_futures=True)
         self.control_engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()
 
 
 async def _serve_until_signalled(settings: Settings, engine: Engine) -> None:
-    server = IncidentsServer(settings, engine)
+    tracer_provider = tracing.from_environment()
+    server = IncidentsServer(settings, engine, tracer_provider)
     stop_requested = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, _request_stop, signum, stop_requested)
     await server.start()
     log.info(
-        '{"event": "serving", "listen": "%s", "http_listen": "%s", "tls": %s, "pid": %d}',
-        settings.listen,
-        settings.http_listen,
-        "true" if settings.tls_cert else "false",
-        os.getpid(),
+        "serving",
+        listen=settings.listen,
+        http_listen=settings.http_listen,
+        grpc_port=server.port,
+        http_port=server.http_port or None,
+        tls=bool(settings.tls_cert),
     )
     await stop_requested.wait()
     await server.stop(settings.grace_seconds)
+    if tracer_provider is not None:
+        tracer_provider.shutdown()  # the spans still batched are exported before the process exits
 
 
 def _request_stop(signum: int, stop_requested: asyncio.Event) -> None:
     if not stop_requested.is_set():
-        log.info('{"event": "shutdown", "signal": "%s", "pid": %d}', signal.Signals(signum).name, os.getpid())
+        log.info("shutdown", signal=signal.Signals(signum).name)
     stop_requested.set()
 
 
@@ -337,7 +416,7 @@ def serve(settings: Settings, engine: Engine) -> int:
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     asyncio.run(_serve_until_signalled(settings, engine))
     engine.dispose()
-    log.info('{"event": "stopped", "pid": %d}', os.getpid())
+    log.info("stopped")
     return 0
 
 
@@ -349,19 +428,31 @@ def serve_processes(settings: Settings) -> int:
     that dies on its own takes the others down and the parent exits non-zero, for the supervisor
     (systemd, Kubernetes) to restart the whole, rather than serve on quietly with fewer processes.
     """
-    environment = {**os.environ, **settings.for_child_process()}
+    # The children's metric files, made for this run and removed after it (metrics.py).
+    metrics_directory = tempfile.mkdtemp(prefix="incidents-metrics-")
+    try:
+        return _serve_children(settings, metrics_directory)
+    finally:
+        shutil.rmtree(metrics_directory, ignore_errors=True)
+
+
+def _serve_children(settings: Settings, metrics_directory: str) -> int:
+    environment = {
+        **os.environ,
+        **settings.for_child_process(),
+        metrics.MULTIPROCESS_DIRECTORY: metrics_directory,
+    }
     children = [
         subprocess.Popen([sys.executable, "-m", "incidents_service.cli", "serve"], env=environment)
         for _ in range(settings.processes)
     ]
+    forgotten: set[int] = set()
     stopping = False
 
     def forward(signum: int, _frame: object) -> None:
         nonlocal stopping
         if not stopping:
-            log.info(
-                '{"event": "shutdown", "signal": "%s", "processes": %d}', signal.Signals(signum).name, len(children)
-            )
+            log.info("shutdown", signal=signal.Signals(signum).name, processes=len(children))
         stopping = True
         for child in children:
             if child.poll() is None:
@@ -373,13 +464,16 @@ def serve_processes(settings: Settings) -> int:
     while any(child.poll() is None for child in children):
         for child in children:
             code = child.poll()
+            if code is not None and child.pid not in forgotten:
+                metrics.forget_process(child.pid, metrics_directory)
+                forgotten.add(child.pid)
             if code is not None and code != 0 and not stopping:
-                log.error('{"event": "process_died", "pid": %d, "exit_code": %d}', child.pid, code)
+                log.error("process_died", child_pid=child.pid, exit_code=code)
                 failed = code if code > 0 else 1
                 forward(signal.SIGTERM, None)
         time.sleep(0.1)
     codes = [child.returncode for child in children]
     if failed or any(codes):
         return failed or 1
-    log.info('{"event": "stopped", "processes": %d}', len(children))
+    log.info("stopped", processes=len(children))
     return 0

@@ -1,6 +1,7 @@
-"""protoc output for every .proto under protos/: Python modules, .pyi stubs, gRPC stubs, Connect stubs
-(`*_connect.py`, protoc-gen-connectrpc over the same google.protobuf `_pb2` messages as gRPC), and a
-descriptor set that keeps the doc comments (served by reflection so `grpcurl describe` shows them).
+"""protoc output for every .proto under protos/: Python modules, .pyi stubs, gRPC stubs with their typed
+`_pb2_grpc.pyi` stubs (mypy-protobuf's protoc-gen-mypy_grpc), Connect stubs (`*_connect.py`,
+protoc-gen-connectrpc over the same google.protobuf `_pb2` messages as gRPC), and a descriptor set that
+keeps the doc comments (served by reflection so `grpcurl describe` shows them).
 
 Usage: python scripts/generate.py OUTPUT_DIR
 """
@@ -21,14 +22,10 @@ def main(output: Path) -> int:
     descriptor_set = output / "incidents_service_api" / "descriptor_set.binpb"
     descriptor_set.parent.mkdir(parents=True, exist_ok=True)
     include = str(Path(protoc.__file__).parent / "_proto")
-    # The Connect plugin is installed beside this interpreter (.venv/bin), pinned in pyproject.toml.
-    connect_plugin = Path(sys.executable).parent / "protoc-gen-connectrpc"
-    if not connect_plugin.exists():
-        found = shutil.which("protoc-gen-connectrpc")
-        if found is None:
-            print("protoc-gen-connectrpc not found: run `make install`", file=sys.stderr)
-            return 1
-        connect_plugin = Path(found)
+    connect_plugin = _plugin("protoc-gen-connectrpc")
+    grpc_stubs_plugin = _plugin("protoc-gen-mypy_grpc")
+    if connect_plugin is None or grpc_stubs_plugin is None:
+        return 1
     status = protoc.main(
         [
             "grpc_tools.protoc",
@@ -39,6 +36,8 @@ def main(output: Path) -> int:
             f"--grpc_python_out={output}",
             f"--plugin=protoc-gen-connectrpc={connect_plugin}",
             f"--connectrpc_out={output}",
+            f"--plugin=protoc-gen-mypy_grpc={grpc_stubs_plugin}",
+            f"--mypy_grpc_out={output}",
             # Stubs over google.protobuf messages (the `_pb2` modules gRPC uses), async servers only.
             "--connectrpc_opt=protobuf=google,io=async",
             "--include_imports",
@@ -53,6 +52,18 @@ def main(output: Path) -> int:
     for folder in [p for p in output.rglob("*") if p.is_dir() and p.name != "__pycache__"]:
         (folder / "__init__.py").touch()
     return 0
+
+
+def _plugin(name: str) -> Path | None:
+    """A protoc plugin installed beside this interpreter (.venv/bin), pinned in pyproject.toml."""
+    plugin = Path(sys.executable).parent / name
+    if plugin.exists():
+        return plugin
+    found = shutil.which(name)
+    if found is None:
+        print(f"{name} not found: run `make install`", file=sys.stderr)
+        return None
+    return Path(found)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import pytest
 from com.coralogixapis.incidents.v1 import incidents_service_pb2_grpc as svc_grpc
 from grpc_health.v1 import health_pb2_grpc
 from incidents_service_api.v1 import incidents_service_api_pb2_grpc as api_grpc
+from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy import Engine
 
 from incidents_service import auth
@@ -78,7 +79,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
-    engine = create_database_engine(database_url, pool_size=8)
+    engine = create_database_engine(database_url, pool_size=16)
     migrate(engine)
     yield engine
     engine.dispose()
@@ -87,8 +88,8 @@ def engine(database_url: str) -> Iterator[Engine]:
 class BackgroundServer:
     """An IncidentsServer on its own event loop in a thread, for tests that call it over a real channel."""
 
-    def __init__(self, settings: Settings, engine: Engine) -> None:
-        self.server = IncidentsServer(settings, engine)
+    def __init__(self, settings: Settings, engine: Engine, tracer_provider: TracerProvider | None = None) -> None:
+        self.server = IncidentsServer(settings, engine, tracer_provider)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="test-server-loop", daemon=True)
 

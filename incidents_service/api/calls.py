@@ -10,23 +10,25 @@ Keeping this in one place is what makes gRPC and HTTP answer the same call the s
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
-from typing import Any, TypeVar
+from contextvars import copy_context
+from typing import TypeVar
 
+from incidents_service import metrics
 from incidents_service.auth import Authenticator, Caller, authorize, reset_current_caller, set_current_caller
 from incidents_service.deadlines import CallDeadline, deadline_of_call
 from incidents_service.domain.errors import DomainError, StorageUnavailable
+from incidents_service.logs import get_logger
 from incidents_service.storage.python_turns import TURNS
 from incidents_service.storage.unit_of_work import writes_authorized_by
 
 T = TypeVar("T")
 
-call_log = logging.getLogger("incidents_service.calls")
-error_log = logging.getLogger("incidents_service.errors")
+call_log = get_logger("incidents_service.calls")
+error_log = get_logger("incidents_service.errors")
 
 
 class InternalFailure(DomainError):
@@ -98,13 +100,13 @@ class Calls:
             caller = await self._authenticator.authenticate_async(authorization)
         except StorageUnavailable as error:
             error_log.warning(
-                "cannot authenticate a call to %s: %s", method, error, exc_info=error.__cause__ is not None
+                "cannot_authenticate", method=method, error=str(error), exc_info=error.__cause__ is not None
             )
             raise
         except DomainError:
             raise
         except Exception as exc:
-            error_log.exception("authentication failed unexpectedly for %s", method)
+            error_log.exception("authentication_failed", method=method)
             raise StorageUnavailable("cannot check the API key right now; retry") from exc
         authorize(caller, method)
         return caller
@@ -113,12 +115,23 @@ class Calls:
         """A call about to run: the transport ends it (`end`) when its client goes away."""
         return StorageCall(self, method, caller, CallDeadline(seconds_remaining, self._statement_limit_seconds))
 
+    def internal(self, name: str) -> StorageCall:
+        """The server's own storage work (a metrics scrape): admitted, load-shed and time-limited like a
+        call, with a share of the threads of its own, and not counted as a call in flight."""
+        deadline = CallDeadline(None, self._statement_limit_seconds)
+        return StorageCall(self, name, _SERVER, deadline, counted=False)
+
+
+# Who the server's own storage work runs as: no team, no permission.
+_SERVER = Caller(team_id="", team_name="", principal="incidents-service", key_id="(server)", permissions=frozenset())
+
 
 class StorageCall:
     """One authenticated call's work on the storage threads."""
 
-    def __init__(self, calls: Calls, method: str, caller: Caller, deadline: CallDeadline) -> None:
+    def __init__(self, calls: Calls, method: str, caller: Caller, deadline: CallDeadline, counted: bool = True) -> None:
         self._calls = calls
+        self._counted = counted
         self.method = method
         self.caller = caller
         self.deadline = deadline
@@ -155,8 +168,13 @@ class StorageCall:
             nonlocal timer
             deadline.start_server_limit()
             timer = self._loop.call_later(deadline.seconds_left() or 0.0, self.end)
-            return await self._loop.run_in_executor(self._calls._storage_threads, on_thread)
+            # In a copy of the call's context, as asyncio.to_thread does: its trace span, if any, is
+            # the parent of the statements' spans.
+            return await self._loop.run_in_executor(self._calls._storage_threads, copy_context().run, on_thread)
 
+        in_flight = metrics.CALLS_IN_FLIGHT if self._counted else None
+        if in_flight is not None:
+            in_flight.inc()
         try:
             return await self._calls._slots.run(caller.key_id, size, when_admitted)
         except asyncio.CancelledError:
@@ -165,28 +183,30 @@ class StorageCall:
         except DomainError:
             raise
         except Exception as exc:
-            error_log.exception("unexpected error in %s", self.method)
+            error_log.exception("call_failed", method=self.method)
             raise InternalFailure() from exc
         finally:
+            if in_flight is not None:
+                in_flight.dec()
             if timer is not None:
                 timer.cancel()
 
 
-def log_call(method: str, code: str, started: float, caller: Caller | None, **extra: Any) -> None:
-    """One JSON line per call: method, status code, duration, team, principal and key id (never the key)."""
+def record_call(method: str, code: str, started: float, caller: Caller | None, transport: str) -> None:
+    """A call has been answered, by any transport ("grpc", "connect", "http"): counted by method and code,
+    its duration observed, and one log line: method, code, duration, team, principal and key id (never
+    the key)."""
+    seconds = time.perf_counter() - started
+    metrics.count_call(method, code, transport, seconds)
     if not call_log.isEnabledFor(logging.INFO):
         return
     call_log.info(
-        json.dumps(
-            {
-                "event": "rpc",
-                "method": method,
-                "code": code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                "team": caller.team_name if caller else None,
-                "principal": caller.principal if caller else None,
-                "key_id": caller.key_id if caller else None,
-                **extra,
-            }
-        )
+        "rpc",
+        method=method,
+        code=code,
+        duration_ms=round(seconds * 1000, 2),
+        team=caller.team_name if caller else None,
+        principal=caller.principal if caller else None,
+        key_id=caller.key_id if caller else None,
+        transport=transport,
     )

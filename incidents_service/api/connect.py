@@ -28,7 +28,7 @@ from google.protobuf.message import Message
 from google.rpc import status_pb2
 from protobuf.wkt import Any as ConnectAny
 
-from incidents_service.api.calls import Calls, log_call
+from incidents_service.api.calls import Calls, record_call
 from incidents_service.api.errors import rpc_status_for
 from incidents_service.auth import Caller
 from incidents_service.domain.errors import DomainError, FieldViolation, InvalidArgument
@@ -181,7 +181,7 @@ class ServicerBridge:
             code = "CANCELLED"  # client gone or deadline passed: connect answers it
             raise
         finally:
-            log_call(method, code, started, caller, transport="connect")
+            record_call(method, code, started, caller, "connect")
 
 
 def _decode(request: _Undecoded) -> Message:

@@ -14,7 +14,8 @@ from google.protobuf.message import Message
 from incidents_service_api.v1 import incident_insights_pb2 as ins
 from incidents_service_api.v1 import incident_insights_pb2_grpc as ins_grpc
 
-from incidents_service.api import convert, response_size
+from incidents_service.api import response_size
+from incidents_service.api.convert import decode, encode
 from incidents_service.api.page_tokens import PageTokenCodec, request_fingerprint
 from incidents_service.api.servicers import page_field_numbers, page_request, pagination_for
 from incidents_service.auth import current_caller
@@ -41,7 +42,7 @@ def _page_of_incident(
     """One page of an incident's notes or timeline entries: validated, read, cut to fit 4 MiB."""
     out: list[FieldViolation] = []
     incident_id = _required_id("incident_id", request.incident_id, out)
-    convert.check_violations(out)
+    decode.check_violations(out)
     caller = current_caller()
     rpc = type(request).__name__.removesuffix("Request").encode("utf-8")
     fingerprint = request_fingerprint(caller.team_id, rpc, incident_id.encode("utf-8"))
@@ -52,7 +53,7 @@ def _page_of_incident(
 
 
 def _required_id(field: str, value: str, out: list[FieldViolation]) -> str:
-    return convert.required_id(field, value, True, out)
+    return decode.required_id(field, value, True, out)
 
 
 class IncidentNotesServicer(ins_grpc.IncidentNotesServiceServicer):
@@ -66,21 +67,21 @@ class IncidentNotesServicer(ins_grpc.IncidentNotesServiceServicer):
         out: list[FieldViolation] = []
         incident_id = _required_id("incident_id", request.incident_id, out)
         limits.check_note_body("body", request.body, out)
-        convert.check_violations(out)
+        decode.check_violations(out)
         caller = current_caller()
         note = self._operations.create_note(caller.team_id, caller.principal, incident_id, request.body)
-        return ins.CreateNoteResponse(note=convert.note_to_wire(note))
+        return ins.CreateNoteResponse(note=encode.note_to_wire(note))
 
     def GetNote(self, request: ins.GetNoteRequest, context: grpc.ServicerContext) -> ins.GetNoteResponse:
         out: list[FieldViolation] = []
         note_id = _required_id("id", request.id, out)
-        convert.check_violations(out)
+        decode.check_violations(out)
         note = self._operations.get_note(current_caller().team_id, note_id)
-        return ins.GetNoteResponse(note=convert.note_to_wire(note))
+        return ins.GetNoteResponse(note=encode.note_to_wire(note))
 
     def ListNotes(self, request: ins.ListNotesRequest, context: grpc.ServicerContext) -> ins.ListNotesResponse:
         notes, pagination = _page_of_incident(
-            self._page_tokens, self._operations, request, self._operations.list_notes, convert.note_to_wire, _NOTES_PAGE
+            self._page_tokens, self._operations, request, self._operations.list_notes, encode.note_to_wire, _NOTES_PAGE
         )
         return ins.ListNotesResponse(notes=notes, pagination=pagination)
 
@@ -88,15 +89,15 @@ class IncidentNotesServicer(ins_grpc.IncidentNotesServiceServicer):
         out: list[FieldViolation] = []
         note_id = _required_id("id", request.id, out)
         limits.check_note_body("body", request.body, out)
-        convert.check_violations(out)
+        decode.check_violations(out)
         caller = current_caller()
         note = self._operations.update_note(caller.team_id, caller.principal, note_id, request.body)
-        return ins.UpdateNoteResponse(note=convert.note_to_wire(note))
+        return ins.UpdateNoteResponse(note=encode.note_to_wire(note))
 
     def DeleteNote(self, request: ins.DeleteNoteRequest, context: grpc.ServicerContext) -> ins.DeleteNoteResponse:
         out: list[FieldViolation] = []
         note_id = _required_id("id", request.id, out)
-        convert.check_violations(out)
+        decode.check_violations(out)
         return ins.DeleteNoteResponse(id=self._operations.delete_note(current_caller().team_id, note_id))
 
 
@@ -115,7 +116,7 @@ class IncidentInsightsServicer(ins_grpc.IncidentInsightsServiceServicer):
             self._operations,
             request,
             self._operations.incident_timeline,
-            convert.timeline_entry_to_wire,
+            encode.timeline_entry_to_wire,
             _TIMELINE_PAGE,
         )
         return ins.GetIncidentTimelineResponse(entries=entries, pagination=pagination)
@@ -123,5 +124,5 @@ class IncidentInsightsServicer(ins_grpc.IncidentInsightsServiceServicer):
     def GetIncidentStatistics(
         self, request: ins.GetIncidentStatisticsRequest, context: grpc.ServicerContext
     ) -> ins.GetIncidentStatisticsResponse:
-        asked = convert.statistics_query_from_wire(request)
-        return convert.statistics_to_wire(self._operations.incident_statistics(current_caller().team_id, asked))
+        asked = decode.statistics_query_from_wire(request)
+        return encode.statistics_to_wire(self._operations.incident_statistics(current_caller().team_id, asked))

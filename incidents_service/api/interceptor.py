@@ -11,14 +11,13 @@ one caller's load never takes every thread from the others.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import grpc
 
-from incidents_service.api.calls import Calls, call_log, log_call
+from incidents_service.api.calls import Calls, record_call
 from incidents_service.api.errors import status_for
 from incidents_service.auth import UNAUTHENTICATED_PREFIXES, Caller
 from incidents_service.domain.errors import DomainError, FieldViolation, InvalidArgument
@@ -83,7 +82,7 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
             except DomainError as domain_error:
                 error = domain_error
             finally:
-                _log_call(method, context, caller, started, error)
+                _record_call(method, context, caller, started, error)
             status = status_for(error)
             await context.abort(status.code, status.details, status.trailing_metadata)
 
@@ -103,7 +102,7 @@ def _refusal(handler: grpc.RpcMethodHandler, error: DomainError, method: str, st
     status = status_for(error)
 
     async def refuse(_requests: AsyncIterator[Any], context: grpc.aio.ServicerContext) -> Any:
-        _log_call(method, context, None, started, error)
+        _record_call(method, context, None, started, error)
         await context.abort(status.code, status.details, status.trailing_metadata)
 
     # Request-streaming handlers read nothing until asked to, whatever the method's own shape.
@@ -124,10 +123,8 @@ def decode_request(deserialize: Callable[[bytes], Any] | None, raw_request: byte
         ) from exc
 
 
-def _log_call(
+def _record_call(
     method: str, context: grpc.aio.ServicerContext, caller: Caller | None, started: float, error: DomainError | None
 ) -> None:
-    if not call_log.isEnabledFor(logging.INFO):
-        return
     code = status_for(error).code if error is not None else (context.code() or grpc.StatusCode.OK)
-    log_call(method, code.name, started, caller)
+    record_call(method, code.name, started, caller, "grpc")

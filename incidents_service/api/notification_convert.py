@@ -1,6 +1,6 @@
 """notifications.proto <-> domain: rules (decoded with every violation named) and actions.
 
-Beside convert.py, whose helpers (ids, severities, timestamps) it uses: one decoder per message.
+Beside api/convert/, whose helpers (ids, severities, timestamps) it uses: one decoder per message.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from com.coralogixapis.incidents.v1 import incident_pb2 as pb
 from google.protobuf import duration_pb2
 from incidents_service_api.v1 import notifications_pb2 as nt
 
-from incidents_service.api import convert
+from incidents_service.api.convert import decode, encode, enums
 from incidents_service.domain import limits
 from incidents_service.domain.errors import FieldViolation
 from incidents_service.domain.notifications import (
@@ -70,7 +70,7 @@ def rule_draft_from_wire(
     changes = _changes_from_wire(f"{prefix}.changes", list(rule.changes), out) if "changes" in fields else frozenset()
     minimum = None
     if "minimum_severity" in fields:
-        minimum = convert.severity_from_wire(f"{prefix}.minimum_severity", rule.minimum_severity, out, allow_unset=True)
+        minimum = decode.severity_from_wire(f"{prefix}.minimum_severity", rule.minimum_severity, out, allow_unset=True)
     matchers: list[LabelMatcher] = []
     if "label_matchers" in fields:
         matchers = _matchers_from_wire(f"{prefix}.label_matchers", rule.label_matchers, out)
@@ -163,7 +163,7 @@ def rule_to_wire(rule: NotificationRule) -> nt.NotificationRule:
         enabled=rule.enabled,
         changes=[CHANGE_TO_WIRE[change] for change in ChangeType if change in rule.changes],
         minimum_severity=(
-            convert.SEVERITY_TO_WIRE[rule.minimum_severity]
+            enums.SEVERITY_TO_WIRE[rule.minimum_severity]
             if rule.minimum_severity is not None
             else pb.INCIDENT_SEVERITY_UNSPECIFIED
         ),
@@ -175,8 +175,8 @@ def rule_to_wire(rule: NotificationRule) -> nt.NotificationRule:
             )
             for m in rule.label_matchers
         ],
-        created_at=convert.timestamp_to_wire(rule.created_at),
-        updated_at=convert.timestamp_to_wire(rule.updated_at),
+        created_at=encode.timestamp_to_wire(rule.created_at),
+        updated_at=encode.timestamp_to_wire(rule.updated_at),
         updated_by=rule.updated_by,
     )
     if rule.target.kind is TargetKind.WEBHOOK:
@@ -195,7 +195,7 @@ def _duration_ms(milliseconds: int) -> duration_pb2.Duration:
 
 def _attempt_to_wire(attempt: DeliveryAttempt) -> nt.DeliveryAttempt:
     return nt.DeliveryAttempt(
-        attempted_at=convert.timestamp_to_wire(attempt.attempted_at),
+        attempted_at=encode.timestamp_to_wire(attempt.attempted_at),
         outcome=OUTCOME_TO_WIRE[attempt.outcome],
         http_status=attempt.http_status or 0,
         error=attempt.error,
@@ -209,17 +209,17 @@ def action_to_wire(action: IncidentAction) -> nt.IncidentAction:
         rule_id=action.rule_id,
         rule_name=action.rule_name,
         change=CHANGE_TO_WIRE[action.change],
-        change_time=convert.timestamp_to_wire(action.change_time),
+        change_time=encode.timestamp_to_wire(action.change_time),
         target_type=action.target_kind.value,
         target_host=action.target_host,
         state=STATE_TO_WIRE[action.state],
         attempt_count=action.attempt_count,
         attempts=[_attempt_to_wire(attempt) for attempt in action.attempts],
         last_error=action.last_error,
-        created_at=convert.timestamp_to_wire(action.created_at),
+        created_at=encode.timestamp_to_wire(action.created_at),
     )
     if action.next_attempt_at is not None:
-        message.next_attempt_at.CopyFrom(convert.timestamp_to_wire(action.next_attempt_at))
+        message.next_attempt_at.CopyFrom(encode.timestamp_to_wire(action.next_attempt_at))
     if action.finished_at is not None:
-        message.finished_at.CopyFrom(convert.timestamp_to_wire(action.finished_at))
+        message.finished_at.CopyFrom(encode.timestamp_to_wire(action.finished_at))
     return message

@@ -9,7 +9,8 @@ import grpc
 from incidents_service_api.v1 import notifications_pb2 as nt
 from incidents_service_api.v1 import notifications_pb2_grpc as nt_grpc
 
-from incidents_service.api import convert, response_size
+from incidents_service.api import response_size
+from incidents_service.api.convert import decode
 from incidents_service.api.notification_convert import (
     action_to_wire,
     rule_draft_from_wire,
@@ -29,7 +30,7 @@ _ACTIONS_PAGE = page_field_numbers(nt.ListIncidentActionsResponse, "actions")
 
 
 def _required(field: str, value: str, out: list[FieldViolation]) -> str:
-    return convert.required_id(field, value, True, out)
+    return decode.required_id(field, value, True, out)
 
 
 class NotificationRulesServicer(nt_grpc.NotificationRulesServiceServicer):
@@ -44,7 +45,7 @@ class NotificationRulesServicer(nt_grpc.NotificationRulesServiceServicer):
     ) -> nt.CreateNotificationRuleResponse:
         out: list[FieldViolation] = []
         draft = rule_draft_from_wire(request.rule, out)
-        convert.check_violations(out)
+        decode.check_violations(out)
         caller = current_caller()
         rule = self._notifications.create_rule(caller.team_id, caller.principal, draft)
         return nt.CreateNotificationRuleResponse(rule=rule_to_wire(rule))
@@ -54,7 +55,7 @@ class NotificationRulesServicer(nt_grpc.NotificationRulesServiceServicer):
     ) -> nt.GetNotificationRuleResponse:
         out: list[FieldViolation] = []
         rule_id = _required("id", request.id, out)
-        convert.check_violations(out)
+        decode.check_violations(out)
         return nt.GetNotificationRuleResponse(
             rule=rule_to_wire(self._notifications.get_rule(current_caller().team_id, rule_id))
         )
@@ -82,7 +83,7 @@ class NotificationRulesServicer(nt_grpc.NotificationRulesServiceServicer):
         rule_id = _required("id", request.id, out)
         fields = update_fields_from_wire(list(request.update_mask.paths), out)
         draft = rule_draft_from_wire(request.rule, out, fields)
-        convert.check_violations(out)
+        decode.check_violations(out)
         caller = current_caller()
         rule = self._notifications.update_rule(caller.team_id, caller.principal, rule_id, draft, fields)
         return nt.UpdateNotificationRuleResponse(rule=rule_to_wire(rule))
@@ -92,7 +93,7 @@ class NotificationRulesServicer(nt_grpc.NotificationRulesServiceServicer):
     ) -> nt.DeleteNotificationRuleResponse:
         out: list[FieldViolation] = []
         rule_id = _required("id", request.id, out)
-        convert.check_violations(out)
+        decode.check_violations(out)
         return nt.DeleteNotificationRuleResponse(id=self._notifications.delete_rule(current_caller().team_id, rule_id))
 
 
@@ -108,7 +109,7 @@ class IncidentActionsServicer(nt_grpc.IncidentActionsServiceServicer):
     ) -> nt.ListIncidentActionsResponse:
         out: list[FieldViolation] = []
         incident_id = _required("incident_id", request.incident_id, out)
-        convert.check_violations(out)
+        decode.check_violations(out)
         caller = current_caller()
         fingerprint = request_fingerprint(caller.team_id, b"ListIncidentActions", incident_id.encode("utf-8"))
         asked = page_request(self._page_tokens, self._notifications.now(), request.pagination, fingerprint)

@@ -19,20 +19,21 @@ from google.protobuf.wrappers_pb2 import BoolValue, StringValue, UInt32Value, UI
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
 from incidents_service_api.v1 import incidents_service_api_pb2_grpc as api_grpc
 
-from incidents_service.api import convert, response_size
+from incidents_service.api import response_size
+from incidents_service.api.convert import decode, encode, enums
 from incidents_service.api.page_tokens import PageTokenCodec, ResumePoint, request_fingerprint
 from incidents_service.auth import current_caller
 from incidents_service.domain import limits
-from incidents_service.domain.errors import FieldViolation, InvalidArgument, ResponseTooLarge
+from incidents_service.domain.errors import FieldViolation, ResponseTooLarge
 from incidents_service.domain.model import Incident
 from incidents_service.domain.queries import Page, PageRequest
-from incidents_service.operations import IncidentDraft, IncidentOperations
+from incidents_service.operations import IncidentOperations
 
 
 def _batch_ids(values: Iterable[StringValue | str], field: str = "incident_ids") -> list[str]:
     out: list[FieldViolation] = []
-    ids = convert.id_list(field, values, out)
-    convert.check_violations(out)
+    ids = decode.id_list(field, values, out)
+    decode.check_violations(out)
     return ids
 
 
@@ -52,7 +53,7 @@ class _BatchAnswer:
         built: list[pb.Incident] = []
         used = 0
         for incident in incidents:
-            message = convert.incident_to_wire(incident, now)
+            message = encode.incident_to_wire(incident, now)
             used += response_size.field_bytes(message.ByteSize(), self._field_number)
             if used > limits.MAX_RESPONSE_BYTES:
                 raise ResponseTooLarge(
@@ -81,7 +82,7 @@ def page_request(
     page_tokens: PageTokenCodec, now: datetime, pagination: pb.PaginationRequest, fingerprint: str
 ) -> PageRequest:
     """The page asked for: size, and the keyset position and as-of time its token carries."""
-    size = convert.page_size_from_wire(pagination)
+    size = decode.page_size_from_wire(pagination)
     if not pagination.page_token.value:
         return PageRequest(size=size, as_of=now)
     resume = page_tokens.decode(pagination.page_token.value, fingerprint)
@@ -114,11 +115,11 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
 
     def GetIncident(self, request: svc.GetIncidentRequest, context: grpc.ServicerContext) -> svc.GetIncidentResponse:
         out: list[FieldViolation] = []
-        incident_id = convert.required_id("id", request.id, request.HasField("id"), out)
-        convert.check_violations(out)
+        incident_id = decode.required_id("id", request.id, request.HasField("id"), out)
+        decode.check_violations(out)
         view = self._operations.get_incident(current_caller().team_id, incident_id)
         now = self._operations.now()
-        return svc.GetIncidentResponse(incident=convert.incident_to_wire(view.incident, now, view.events))
+        return svc.GetIncidentResponse(incident=encode.incident_to_wire(view.incident, now, view.events))
 
     def BatchGetIncident(
         self, request: svc.BatchGetIncidentRequest, context: grpc.ServicerContext
@@ -131,7 +132,7 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
         )
         used = response.ByteSize()
         for incident_id, view in found.items():
-            incident = convert.incident_to_wire(view.incident, now, view.events)
+            incident = encode.incident_to_wire(view.incident, now, view.events)
             used += response_size.map_entry_bytes(incident_id, incident, _BATCH_GET_INCIDENTS)
             if used > limits.MAX_RESPONSE_BYTES:
                 # Measured as it is built: the answer stops growing here.
@@ -147,9 +148,9 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
         self, request: svc.ListIncidentsRequest, context: grpc.ServicerContext
     ) -> svc.ListIncidentsResponse:
         caller = current_caller()
-        incident_filter, order = convert.decode_together(
-            lambda: convert.incident_filter_from_wire(request.filter),
-            lambda: convert.order_from_wire(request.order_bys),
+        incident_filter, order = decode.decode_together(
+            lambda: decode.incident_filter_from_wire(request.filter),
+            lambda: decode.order_from_wire(request.order_bys),
         )
         fingerprint = request_fingerprint(
             caller.team_id,
@@ -162,7 +163,7 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
         now = self._operations.now()
         incidents, pagination = response_size.fit_page(
             page.items,
-            lambda incident: convert.incident_to_wire(incident, now),
+            lambda incident: encode.incident_to_wire(incident, now),
             _INCIDENTS_PAGE[0],
             self._pagination_for(page, fingerprint, page_request),
             _INCIDENTS_PAGE[1],
@@ -181,9 +182,9 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
         self, request: svc.ListIncidentAggregationsRequest, context: grpc.ServicerContext
     ) -> svc.ListIncidentAggregationsResponse:
         caller = current_caller()
-        incident_filter, group_keys = convert.decode_together(
-            lambda: convert.incident_filter_from_wire(request.filter),
-            lambda: convert.group_keys_from_wire(request.group_bys),
+        incident_filter, group_keys = decode.decode_together(
+            lambda: decode.incident_filter_from_wire(request.filter),
+            lambda: decode.group_keys_from_wire(request.group_bys),
         )
         fingerprint = request_fingerprint(
             caller.team_id,
@@ -195,7 +196,7 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
         page = self._operations.aggregate_incidents(caller.team_id, incident_filter, group_keys, page_request)
         groups, pagination = response_size.fit_page(
             page.items,
-            lambda group: convert.incident_group_to_wire(group, group_keys),
+            lambda group: encode.incident_group_to_wire(group, group_keys),
             _GROUPS_PAGE[0],
             self._pagination_for(page, fingerprint, page_request),
             _GROUPS_PAGE[1],
@@ -205,25 +206,22 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
     def GetFilterValues(
         self, request: svc.GetFilterValuesRequest, context: grpc.ServicerContext
     ) -> svc.GetFilterValuesResponse:
-        incident_filter = convert.incident_filter_from_wire(request.filter)
+        incident_filter = decode.incident_filter_from_wire(request.filter)
         values = response_size.fit_filter_values(
             self._operations.filter_values(current_caller().team_id, incident_filter)
         )
         return svc.GetFilterValuesResponse(
-            filters_values=convert.filter_values_to_wire(values, request.filter.meta_labels_op)
+            filters_values=encode.filter_values_to_wire(values, request.filter.meta_labels_op)
         )
 
     def ListIncidentEvents(
         self, request: svc.ListIncidentEventsRequest, context: grpc.ServicerContext
     ) -> svc.ListIncidentEventsResponse:
         caller = current_caller()
-        event_filter = convert.event_filter_from_wire(request.filter)
-        if request.order_by.direction not in convert.DIRECTIONS:
-            raise InvalidArgument.single("order_by.direction", f"unknown direction {request.order_by.direction}")
-        if request.order_by.field != pb.INCIDENT_EVENT_ORDER_BY_FIELD_TYPE_TIMESTAMP_OR_UNSPECIFIED:
-            raise InvalidArgument.single("order_by.field", "events are ordered by timestamp")
-        # Newest first unless ASC is asked for.
-        descending = request.order_by.direction != pb.ORDER_BY_DIRECTION_ASC
+        event_filter, descending = decode.decode_together(
+            lambda: decode.event_filter_from_wire(request.filter),
+            lambda: decode.event_order_from_wire(request.order_by),
+        )
         fingerprint = request_fingerprint(
             caller.team_id,
             b"ListIncidentEvents",
@@ -234,7 +232,7 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
         page = self._operations.list_events(caller.team_id, event_filter, descending, page_request)
         items, pagination = response_size.fit_page(
             page.items,
-            convert.event_extended_to_wire,
+            encode.event_extended_to_wire,
             _EVENTS_PAGE[0],
             self._pagination_for(page, fingerprint, page_request),
             _EVENTS_PAGE[1],
@@ -244,7 +242,7 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
     def ListIncidentEventsTotalCount(
         self, request: svc.ListIncidentEventsTotalCountRequest, context: grpc.ServicerContext
     ) -> svc.ListIncidentEventsTotalCountResponse:
-        event_filter = convert.event_filter_from_wire(request.filter)
+        event_filter = decode.event_filter_from_wire(request.filter)
         count, reached_limit = self._operations.count_events(current_caller().team_id, event_filter)
         return svc.ListIncidentEventsTotalCountResponse(
             count=UInt64Value(value=count), reached_limit=BoolValue(value=reached_limit)
@@ -253,22 +251,22 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
     def ListIncidentEventsFilterValues(
         self, request: svc.ListIncidentEventsFilterValuesRequest, context: grpc.ServicerContext
     ) -> svc.ListIncidentEventsFilterValuesResponse:
-        event_filter = convert.event_filter_from_wire(request.filter)
+        event_filter = decode.event_filter_from_wire(request.filter)
         values = response_size.fit_filter_values(
             self._operations.event_filter_values(current_caller().team_id, event_filter)
         )
         return svc.ListIncidentEventsFilterValuesResponse(
-            filters_values=convert.filter_values_to_wire(values, request.filter.labels.operator)
+            filters_values=encode.filter_values_to_wire(values, request.filter.labels.operator)
         )
 
     def GetIncidentEvents(
         self, request: svc.GetIncidentEventsRequest, context: grpc.ServicerContext
     ) -> svc.GetIncidentEventsResponse:
         out: list[FieldViolation] = []
-        incident_id = convert.required_id("incident_id", request.incident_id, request.HasField("incident_id"), out)
-        convert.check_violations(out)
+        incident_id = decode.required_id("incident_id", request.incident_id, request.HasField("incident_id"), out)
+        decode.check_violations(out)
         events = self._operations.incident_events(current_caller().team_id, incident_id)
-        response = svc.GetIncidentEventsResponse(incident_events=convert.events_to_wire(events))
+        response = svc.GetIncidentEventsResponse(incident_events=encode.events_to_wire(events))
         # Not paged on the wire: an incident whose whole history passes one response is refused.
         if response.ByteSize() > limits.MAX_RESPONSE_BYTES:
             raise ResponseTooLarge(
@@ -284,11 +282,11 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
         self, request: svc.AssignIncidentsRequest, context: grpc.ServicerContext
     ) -> svc.AssignIncidentsResponse:
         out: list[FieldViolation] = []
-        ids = convert.id_list("incident_ids", request.incident_ids, out)
-        assignee = convert.required_id(
+        ids = decode.id_list("incident_ids", request.incident_ids, out)
+        assignee = decode.required_id(
             "assigned_to.user_id", request.assigned_to.user_id, request.assigned_to.HasField("user_id"), out
         )
-        convert.check_violations(out)
+        decode.check_violations(out)
         caller = current_caller()
         answer = _BatchAnswer(self._operations, svc.AssignIncidentsResponse)
         self._operations.assign(caller.team_id, caller.principal, ids, assignee, answer)
@@ -330,8 +328,8 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
 
     def _incident_id_for_event(self, request: Any) -> str:
         out: list[FieldViolation] = []
-        event_id = convert.required_id("event_id", request.event_id, request.HasField("event_id"), out)
-        convert.check_violations(out)
+        event_id = decode.required_id("event_id", request.event_id, request.HasField("event_id"), out)
+        decode.check_violations(out)
         return self._operations.incident_id_for_event(current_caller().team_id, event_id)
 
     def GetIncidentByEventId(
@@ -340,7 +338,7 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
         incident_id = self._incident_id_for_event(request)
         view = self._operations.get_incident(current_caller().team_id, incident_id)
         now = self._operations.now()
-        return svc.GetIncidentByEventIdResponse(incident=convert.incident_to_wire(view.incident, now, view.events))
+        return svc.GetIncidentByEventIdResponse(incident=encode.incident_to_wire(view.incident, now, view.events))
 
     def AcknowledgeIncidentByEventId(
         self, request: svc.AcknowledgeIncidentByEventIdRequest, context: grpc.ServicerContext
@@ -349,7 +347,7 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
         caller = current_caller()
         [incident] = self._operations.acknowledge(caller.team_id, caller.principal, [incident_id])
         return svc.AcknowledgeIncidentByEventIdResponse(
-            incident=convert.incident_to_wire(incident, self._operations.now())
+            incident=encode.incident_to_wire(incident, self._operations.now())
         )
 
     def ResolveIncidentByEventId(
@@ -358,23 +356,21 @@ class IncidentsServicer(svc_grpc.IncidentsServiceServicer):
         incident_id = self._incident_id_for_event(request)
         caller = current_caller()
         [incident] = self._operations.resolve(caller.team_id, caller.principal, [incident_id])
-        return svc.ResolveIncidentByEventIdResponse(incident=convert.incident_to_wire(incident, self._operations.now()))
+        return svc.ResolveIncidentByEventIdResponse(incident=encode.incident_to_wire(incident, self._operations.now()))
 
     def GetIncidentUsingCorrelationKey(
         self, request: svc.GetIncidentUsingCorrelationKeyRequest, context: grpc.ServicerContext
     ) -> svc.GetIncidentUsingCorrelationKeyResponse:
         out: list[FieldViolation] = []
-        key = convert.required_id("correlation_key", request.correlation_key, request.HasField("correlation_key"), out)
+        key = decode.required_id("correlation_key", request.correlation_key, request.HasField("correlation_key"), out)
         moment = self._operations.now()
         if request.HasField("incident_point_in_time"):
-            moment = (
-                convert.timestamp_from_wire("incident_point_in_time", request.incident_point_in_time, out) or moment
-            )
-        convert.check_violations(out)
+            moment = decode.timestamp_from_wire("incident_point_in_time", request.incident_point_in_time, out) or moment
+        decode.check_violations(out)
         view = self._operations.incident_by_correlation_key(current_caller().team_id, key, moment)
         now = self._operations.now()
         return svc.GetIncidentUsingCorrelationKeyResponse(
-            incident=convert.incident_to_wire(view.incident, now, view.events)
+            incident=encode.incident_to_wire(view.incident, now, view.events)
         )
 
     def DeleteIncidents(
@@ -394,12 +390,12 @@ class AlertIngestionServicer(api_grpc.AlertIngestionServiceServicer):
     def ReportAlertEvents(
         self, request: api.ReportAlertEventsRequest, context: grpc.ServicerContext
     ) -> api.ReportAlertEventsResponse:
-        events = convert.alert_events_from_wire(request.events, self._operations.now())
+        events = decode.alert_events_from_wire(request.events, self._operations.now())
         results = self._operations.report_alert_events(current_caller().team_id, events)
         return api.ReportAlertEventsResponse(
             results=[
                 api.AlertEventResult(
-                    incident_id=result.incident_id or "", outcome=convert.OUTCOME_TO_WIRE[result.outcome]
+                    incident_id=result.incident_id or "", outcome=enums.OUTCOME_TO_WIRE[result.outcome]
                 )
                 for result in results
             ]
@@ -415,57 +411,29 @@ class IncidentManagementServicer(api_grpc.IncidentManagementServiceServicer):
     def CreateIncident(
         self, request: api.CreateIncidentRequest, context: grpc.ServicerContext
     ) -> api.CreateIncidentResponse:
-        out: list[FieldViolation] = []
-        if not request.name.strip():
-            out.append(FieldViolation("name", "is required"))
-        limits.check_text("name", request.name, limits.MAX_NAME_CHARS, out)
-        limits.check_description("description", request.description, out)
-        draft = IncidentDraft(
-            name=request.name,
-            description=request.description,
-            severity=convert.severity_from_wire("severity", request.severity, out, allow_unset=True),
-            contextual_labels=convert.label_map_from_wire("contextual_labels", request.contextual_labels, out),
-            display_labels=convert.label_map_from_wire("display_labels", request.display_labels, out),
-            meta_labels=convert.meta_labels_from_wire("meta_labels", request.meta_labels, out),
-            application_name=request.application_name,
-            subsystem_name=request.subsystem_name,
-            assignee=request.assignee,
-        )
-        for field in ("application_name", "subsystem_name"):
-            limits.check_text(field, getattr(request, field), limits.MAX_LABEL_VALUE_CHARS, out)
-        limits.check_text("assignee", request.assignee, limits.MAX_KEY_CHARS, out)
-        convert.check_violations(out)
+        draft = decode.incident_draft_from_wire(request)
         caller = current_caller()
         view = self._operations.create_incident(caller.team_id, caller.principal, draft)
         return api.CreateIncidentResponse(
-            incident=convert.incident_to_wire(view.incident, self._operations.now(), view.events)
+            incident=encode.incident_to_wire(view.incident, self._operations.now(), view.events)
         )
 
     def UpdateIncident(
         self, request: api.UpdateIncidentRequest, context: grpc.ServicerContext
     ) -> api.UpdateIncidentResponse:
         out: list[FieldViolation] = []
-        incident_id = convert.required_id("incident_id", request.incident_id, True, out)
-        changes = convert.incident_changes_from_wire(request, out)
-        convert.check_violations(out)
+        incident_id = decode.required_id("incident_id", request.incident_id, True, out)
+        changes = decode.incident_changes_from_wire(request, out)
+        decode.check_violations(out)
         caller = current_caller()
         incident = self._operations.update_incident(caller.team_id, caller.principal, incident_id, changes)
-        return api.UpdateIncidentResponse(incident=convert.incident_to_wire(incident, self._operations.now()))
+        return api.UpdateIncidentResponse(incident=encode.incident_to_wire(incident, self._operations.now()))
 
     def SnoozeIncidents(
         self, request: api.SnoozeIncidentsRequest, context: grpc.ServicerContext
     ) -> api.SnoozeIncidentsResponse:
-        out: list[FieldViolation] = []
-        ids = convert.id_list("incident_ids", request.incident_ids, out)
-        if not limits.MIN_SNOOZE_MINUTES <= request.duration_minutes <= limits.MAX_SNOOZE_MINUTES:
-            out.append(
-                FieldViolation(
-                    "duration_minutes",
-                    f"must be {limits.MIN_SNOOZE_MINUTES} to {limits.MAX_SNOOZE_MINUTES} minutes",
-                )
-            )
-        convert.check_violations(out)
+        ids, minutes = decode.snooze_from_wire(request)
         caller = current_caller()
         answer = _BatchAnswer(self._operations, api.SnoozeIncidentsResponse)
-        self._operations.snooze(caller.team_id, caller.principal, ids, request.duration_minutes, answer)
+        self._operations.snooze(caller.team_id, caller.principal, ids, minutes, answer)
         return api.SnoozeIncidentsResponse(incidents=answer.incidents)

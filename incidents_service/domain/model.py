@@ -489,7 +489,6 @@ class Action(enum.StrEnum):
     UNASSIGN = "unassign"
     SNOOZE = "snooze"
     UPDATE = "update"
-    DELETE = "delete"
 
 
 def _merge_meta_labels(current: MetaLabels, incoming: MetaLabels) -> MetaLabels:

@@ -18,7 +18,6 @@ class SearchField(enum.StrEnum):
 
     NAME = "name"
     ID = "id"
-    DESCRIPTION = "description"
     APPLICATION_NAME = "application_name"
     SUBSYSTEM_NAME = "subsystem_name"
     CONTEXTUAL_LABEL = "contextual_label"

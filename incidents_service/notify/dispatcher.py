@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import logging
 import os
 import socket
 import time
@@ -32,6 +30,7 @@ from sqlalchemy import Engine
 
 from incidents_service.domain.errors import StorageUnavailable
 from incidents_service.domain.notifications import AttemptOutcome, DeliveryAttempt, TargetKind, clipped_error
+from incidents_service.logs import get_logger
 from incidents_service.notify.http_client import (
     TRANSPORT_ERRORS,
     AddressGuard,
@@ -48,7 +47,7 @@ from incidents_service.storage.unit_of_work import UnitOfWork
 T = TypeVar("T")
 # Changes fanned out per transaction: with at most 100 rules per team, at most 50,000 notifications.
 FAN_OUT_CHANGES = 500
-log = logging.getLogger("incidents_service.notify")
+log = get_logger("incidents_service.notify")
 
 
 def utcnow() -> datetime:
@@ -118,9 +117,9 @@ class Dispatcher:
                 if free > 0:
                     claimed = await self._on_storage_thread(lambda limit=free: self._claim(limit))  # type: ignore[misc]
             except StorageUnavailable as unavailable:
-                log.warning("cannot claim notifications (%s); retrying", unavailable)
+                log.warning("notifications_unclaimable", error=str(unavailable))
             except Exception:
-                log.exception("cannot claim notifications; retrying")
+                log.exception("notifications_unclaimable")
             for delivery in claimed:
                 task = asyncio.create_task(self._deliver(delivery))
                 self._in_flight.add(task)
@@ -168,7 +167,7 @@ class Dispatcher:
         try:
             outcome, status, error = await self._attempt(delivery)
         except Exception as exc:  # a bug must not stop the dispatcher: the attempt fails and is retried
-            log.exception("delivering notification %s failed unexpectedly", notification.id)
+            log.exception("notification_attempt_crashed", notification=notification.id)
             outcome, error = AttemptOutcome.FAILED, f"internal error: {type(exc).__name__}"
         duration_ms = int((time.perf_counter() - started) * 1000)
         next_attempt_at = None
@@ -180,18 +179,14 @@ class Dispatcher:
                 error = f"{error}; gave up after {notification.attempts + 1} attempts"
         attempt = DeliveryAttempt(attempted_at, outcome, status, clipped_error(error), duration_ms)
         log.info(
-            json.dumps(
-                {
-                    "event": "notification_attempt",
-                    "notification": notification.id,
-                    "incident": notification.incident.id,
-                    "host": notification.target.host if notification.target else None,
-                    "outcome": outcome.value,
-                    "http_status": status,
-                    "error": attempt.error or None,
-                    "duration_ms": duration_ms,
-                }
-            )
+            "notification_attempt",
+            notification=notification.id,
+            incident=notification.incident.id,
+            host=notification.target.host if notification.target else None,
+            outcome=outcome.value,
+            http_status=status,
+            error=attempt.error or None,
+            duration_ms=duration_ms,
         )
         self._unrecorded.append(AttemptResult(notification.seq, attempt, next_attempt_at))
         if self._recording is None or self._recording.done():
@@ -227,7 +222,7 @@ class Dispatcher:
                 await self._on_storage_thread(lambda results=results: self._store(results))  # type: ignore[misc]
             except Exception:
                 # Their claims expire and they are delivered again: at least once, never lost.
-                log.exception("cannot record %d notification attempts", len(results))
+                log.exception("notification_attempts_unrecorded", attempts=len(results))
                 if not self._stopping.is_set():
                     self._unrecorded = results + self._unrecorded
                     await asyncio.sleep(self._settings.poll_seconds)

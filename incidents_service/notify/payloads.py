@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from google.protobuf import json_format
 
-from incidents_service.api import convert
+from incidents_service.api.convert import encode
 from incidents_service.domain.notifications import TargetKind
 from incidents_service.storage.notifications import ClaimedNotification
 
@@ -22,11 +22,11 @@ def body_of(notification: ClaimedNotification, kind: TargetKind) -> bytes:
     duration counted to the change)."""
     if kind is TargetKind.SLACK:
         return orjson.dumps({"text": slack_text(notification)})
-    incident = convert.incident_to_wire(notification.incident, notification.changed_at)
+    incident = encode.incident_to_wire(notification.incident, notification.changed_at)
     document: dict[str, Any] = {
         "id": notification.id,
         "change": notification.change.value,
-        "time": convert.timestamp_to_wire(notification.changed_at).ToJsonString(),
+        "time": encode.timestamp_to_wire(notification.changed_at).ToJsonString(),
         "rule": {"id": notification.rule_id, "name": notification.rule_name},
         # The same options as the Connect JSON codec (json_format's defaults).
         "incident": json_format.MessageToDict(incident),

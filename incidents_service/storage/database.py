@@ -43,6 +43,8 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 def create_database_engine(url: str, pool_size: int = 10) -> Engine:
+    """An engine that holds at most `pool_size` PostgreSQL connections, never more (no overflow): what
+    bounds the connections a serving process opens (README "Running on PostgreSQL")."""
     url = normalize_url(url)
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
@@ -90,7 +92,7 @@ def _postgres_engine(url: str, pool_size: int, **options: Any) -> Engine:
         json_deserializer=orjson.loads,  # label maps, payloads, alerts: JSON read on every call, decoded fast
         json_serializer=_json_text,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=0,
         # No ping per checkout (a round trip on every call): a connection found dead fails that one
         # call UNAVAILABLE and invalidates the pool, so the next calls reconnect.
         pool_timeout=POSTGRES_CONNECT_TIMEOUT_SECONDS,

@@ -234,19 +234,22 @@ class DriverStatements:
         """Execute on the unit of work's driver connection; the rows a query returns."""
         connection = self._connection
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        # Listeners on statements (tracing, SQLite's BEGIN) see these too, as SQLAlchemy would show them.
+        listened = connection._has_events or connection.engine._has_events
         try:
-            if connection._has_events or connection.engine._has_events:
-                # Listeners on statements (logging, time limits) see these too.
+            if listened:
                 connection.dispatch.before_cursor_execute(connection, cursor, statement, parameters, None, many)
+            rows: list[Any] = []
             if many and len(parameters) > 1:
                 cursor.executemany(statement, parameters)
-                return []
-            if many:
+            else:
                 # One row (a lifecycle action on one incident): psycopg's executemany would enter and
                 # leave pipeline mode for it, costing more than the statement.
-                parameters = parameters[0]
-            cursor.execute(statement, parameters)
-            rows: list[Any] = [] if many else cursor.fetchall()
+                cursor.execute(statement, parameters[0] if many else parameters)
+                if not many:
+                    rows = cursor.fetchall()
+            if listened:
+                connection.dispatch.after_cursor_execute(connection, cursor, statement, parameters, None, many)
             return rows
         except Exception as exc:
             # As SQLAlchemy would: the driver's error wrapped in sqlalchemy.exc (what the unit of work

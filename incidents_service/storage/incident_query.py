@@ -285,7 +285,6 @@ class IncidentQuery:
         target: Any = {
             SearchField.NAME: self.source.name,
             SearchField.ID: c.id,
-            SearchField.DESCRIPTION: c.description,
             SearchField.APPLICATION_NAME: c.application_name,
             SearchField.SUBSYSTEM_NAME: c.subsystem_name,
         }.get(field)

@@ -182,9 +182,6 @@ class IncidentRepository:
         self._notify(new_incidents, opened=True)
         self._store_new_events(new_incidents)
 
-    def save(self, incident: Incident) -> None:
-        self.save_all([incident])
-
     def save_all(self, changed: Sequence[Incident]) -> None:
         """Store loaded incidents' changes and the events they recorded (unchanged ones are skipped)."""
         changed = [incident for incident in changed if incident.new_events]

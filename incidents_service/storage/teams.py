@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
+from incidents_service.domain.access import ApiKeyRecord, Team
 from incidents_service.storage.tables import api_keys, service_settings, teams
-
-
-@dataclass(frozen=True)
-class Team:
-    id: str
-    name: str
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class ApiKeyRecord:
-    id: str
-    team_id: str
-    team_name: str
-    principal: str
-    permissions: frozenset[str]
-    created_at: datetime
-    revoked_at: datetime | None
 
 
 class AccessRepository:
@@ -37,6 +19,10 @@ class AccessRepository:
 
     def team_by_name(self, name: str) -> Team | None:
         row = self._connection.execute(select(teams).where(teams.c.name == name)).first()
+        return Team(row.id, row.name, row.created_at) if row is not None else None
+
+    def team_by_id(self, team_id: str) -> Team | None:
+        row = self._connection.execute(select(teams).where(teams.c.id == team_id)).first()
         return Team(row.id, row.name, row.created_at) if row is not None else None
 
     def list_teams(self) -> list[Team]:
@@ -72,8 +58,10 @@ class AccessRepository:
         row = self._connection.execute(self._select_keys().where(api_keys.c.id == key_id)).first()
         return _key_from_row(row) if row is not None else None
 
-    def list_api_keys(self) -> list[ApiKeyRecord]:
+    def list_api_keys(self, team_id: str | None = None) -> list[ApiKeyRecord]:
         statement = self._select_keys().order_by(teams.c.name, api_keys.c.created_at)
+        if team_id is not None:
+            statement = statement.where(api_keys.c.team_id == team_id)
         return [_key_from_row(row) for row in self._connection.execute(statement)]
 
     def key_may_write(self, key_id: str, lock: bool) -> bool:

@@ -8,6 +8,7 @@ with unit_of_work(team_id, write=True) as uow:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from contextvars import ContextVar
@@ -16,6 +17,7 @@ from types import TracebackType
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, TimeoutError
 
+from incidents_service import metrics
 from incidents_service.deadlines import CallDeadline, current_deadline
 from incidents_service.domain.errors import (
     CallEnded,
@@ -33,6 +35,7 @@ from incidents_service.storage.python_turns import TURNS
 from incidents_service.storage.repository import IncidentRepository
 from incidents_service.storage.statement_errors import STATEMENT_REFUSED, refused_for_shape
 from incidents_service.storage.teams import AccessRepository
+from incidents_service.storage.totals import TotalsRepository
 
 # PostgreSQL SQLSTATEs that mean "another transaction won; run yours again".
 _RETRYABLE_SQLSTATES = {"40001", "40P01", "23505"}
@@ -59,6 +62,7 @@ class UnitOfWork:
     notifications: NotificationRepository
     deliveries: DeliveryQueue
     access: AccessRepository
+    totals: TotalsRepository
 
     def __init__(self, engine: Engine, team_id: str, write: bool) -> None:
         self._engine = engine
@@ -74,8 +78,10 @@ class UnitOfWork:
             raise _ended(self._deadline)
         connection: Connection | None = None
         try:
+            asked_at = time.perf_counter()
             with TURNS.waiting():  # a pooled connection may have to be waited for
                 connection = self._engine.connect()
+            metrics.waited_for_connection(self._engine, time.perf_counter() - asked_at)
             if self._write:
                 connection = connection.execution_options(write=True)
             connection.begin()
@@ -101,6 +107,7 @@ class UnitOfWork:
         self.notes = NoteRepository(connection, self._team_id, lock_rows=self._write)
         self.deliveries = DeliveryQueue(connection)
         self.access = AccessRepository(connection)
+        self.totals = TotalsRepository(connection)
         key_id = _writing_key.get()
         if self._write and key_id is not None:
             try:

@@ -28,7 +28,7 @@ from incidents_service.api.asgi import (
     read_body,
     send_json,
 )
-from incidents_service.api.calls import Calls, log_call
+from incidents_service.api.calls import Calls, record_call
 from incidents_service.api.connect import error_json
 from incidents_service.api.errors import rpc_status_for
 from incidents_service.api.intake import alertmanager, pagerduty
@@ -78,17 +78,17 @@ class AlertIntake:
             result = await call.run(len(body), lambda: self._report_notification(body))
         except DomainError as error:
             status, answer = _error_answer(error)
-            log_call(route, answer["code"].upper(), started, caller, transport="http")
+            record_call(route, answer["code"].upper(), started, caller, "http")
             await send_json(send, status, answer)
             return
         except BodyTooLarge:
-            log_call(route, "RESOURCE_EXHAUSTED", started, caller, transport="http")
+            record_call(route, "RESOURCE_EXHAUSTED", started, caller, "http")
             await send_json(send, 413, _too_large(MAX_NOTIFICATION_BYTES))
             return
         except ClientGone:
-            log_call(route, "CANCELLED", started, caller, transport="http")
+            record_call(route, "CANCELLED", started, caller, "http")
             return
-        log_call(route, "OK", started, caller, transport="http")
+        record_call(route, "OK", started, caller, "http")
         await send_json(send, 200, {"status": "success", **result})
 
     def _report_notification(self, body: bytes) -> dict[str, str]:
@@ -125,7 +125,7 @@ class AlertIntake:
                     async with asyncio.timeout(PAGERDUTY_READ_SECONDS):
                         body = await read_body(receive, MAX_PAGERDUTY_EVENT_BYTES)
                 except TimeoutError:
-                    log_call(route, "DEADLINE_EXCEEDED", started, caller, transport="http")
+                    record_call(route, "DEADLINE_EXCEEDED", started, caller, "http")
                     message = f"the event was not sent within {PAGERDUTY_READ_SECONDS:g} s"
                     await send_json(send, 408, _pagerduty_refusal("invalid event", message, []))
                     return
@@ -139,21 +139,21 @@ class AlertIntake:
             call = self._calls.start(route, caller, None)
             dedup_key = await call.run(len(body), lambda: self._enqueue(payload))
         except BodyTooLarge:
-            log_call(route, "RESOURCE_EXHAUSTED", started, caller, transport="http")
+            record_call(route, "RESOURCE_EXHAUSTED", started, caller, "http")
             answer = _pagerduty_refusal(
                 "invalid event", f"the event is larger than {MAX_PAGERDUTY_EVENT_BYTES} bytes", []
             )
             await send_json(send, 413, answer)
             return
         except ClientGone:
-            log_call(route, "CANCELLED", started, caller, transport="http")
+            record_call(route, "CANCELLED", started, caller, "http")
             return
         except DomainError as error:
             http_status, answer = _pagerduty_error(error)
-            log_call(route, _code_name(error), started, caller, transport="http")
+            record_call(route, _code_name(error), started, caller, "http")
             await send_json(send, http_status, answer)
             return
-        log_call(route, "OK", started, caller, transport="http")
+        record_call(route, "OK", started, caller, "http")
         await send_json(send, 202, {"status": "success", "message": "Event processed", "dedup_key": dedup_key})
 
     def _enqueue(self, payload: Any) -> str:
