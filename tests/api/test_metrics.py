@@ -12,6 +12,7 @@ from typing import Any
 import grpc
 import pytest
 from com.coralogixapis.incidents.v1 import incident_pb2 as pb
+from incidents_service_api.v1 import notifications_pb2 as nt
 
 from incidents_service import auth, metrics
 from incidents_service.config import Settings
@@ -22,6 +23,7 @@ from tests.builders import RESOLVED, alert, get, report
 from tests.conftest import BackgroundServer, Client, _admin_connection
 from tests.http_calls import call, connect
 from tests.support.metrics import scrape, value
+from tests.support.notify import Rules, wait_for
 
 INCIDENTS = "/com.coralogixapis.incidents.v1.IncidentsService"
 REPORT = "/incidents_service.v1.AlertIngestionService/ReportAlertEvents"
@@ -150,3 +152,26 @@ def test_a_pool_never_opens_more_than_its_size_and_the_wait_for_a_connection_is_
                     connection.close()
     finally:
         engine.dispose()
+
+
+def test_notifications_are_a_gauge_by_state(metered):
+    """A rule whose target the request-forgery guard refuses: its notification fails at once, and the
+    `failed` series of incidents_notifications (read from the database) counts it."""
+    client, http_url = metered.client, metered.http_url
+    before, _ = scrape(http_url)
+    assert {state for (name, labels) in before if name == "incidents_notifications" for _, state in labels} == {
+        "pending",
+        "delivered",
+        "failed",
+    }
+    rules = Rules(client.channel, client.api_key)
+    rules.webhook("http://127.0.0.1:9/hook", [nt.NOTIFICATION_CHANGE_OPENED])
+    client.ingestion.ReportAlertEvents(report(alert(f"gauge-{uuid.uuid4().hex}", uuid.uuid4().hex)))
+    wait_for(
+        lambda: (
+            value(scrape(http_url)[0], "incidents_notifications", state="failed")
+            >= value(before, "incidents_notifications", state="failed") + 1
+        ),
+        30,
+        "the refused notification to be counted as failed",
+    )
