@@ -1065,7 +1065,7 @@ def test_group_counts_its_100_most_common_meta_labels(wide_team):
     """101 distinct meta labels in one group: the 100 most common are counted; of the rarest, the last
     in order (v100) is dropped."""
     client, _ = wide_team
-    [group] = walk(client, ALL, []).groups
+    [group] = walk(client, ALL, []).items
     assert len(group.meta) == 100
     assert list(group.meta.items())[:3] == [(("m", "v052"), 3), (("m", "v050"), 2), (("m", "v051"), 2)]
     assert ("m", "v100") not in group.meta and ("m", "v099") in group.meta

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 
 PERMISSIONS = (
     "incidents:acknowledge, incidents:assign, incidents:close, incidents:delete, incidents:ingest, "
-    "incidents:read, incidents:write"
+    "incidents:read, incidents:write, notifications:manage"
 )
 
 
