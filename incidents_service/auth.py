@@ -37,6 +37,7 @@ _INGESTION = "/incidents_service.v1.AlertIngestionService/"
 _MANAGEMENT = "/incidents_service.v1.IncidentManagementService/"
 _NOTES = "/incidents_service.v1.IncidentNotesService/"
 _INSIGHTS = "/incidents_service.v1.IncidentInsightsService/"
+_ALERTS = "/incidents_service.v1.IncidentAlertsService/"
 
 # The permission each rpc needs (SPEC section 2). An rpc missing here is refused, never let through.
 METHOD_PERMISSIONS: dict[str, str] = {
@@ -72,6 +73,7 @@ METHOD_PERMISSIONS: dict[str, str] = {
     _NOTES + "ListNotes": READ,
     _INSIGHTS + "GetIncidentTimeline": READ,
     _INSIGHTS + "GetIncidentStatistics": READ,
+    _ALERTS + "ListIncidentAlerts": READ,
     _NOTES + "CreateNote": WRITE,
     _NOTES + "UpdateNote": WRITE,
     _NOTES + "DeleteNote": WRITE,

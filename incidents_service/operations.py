@@ -29,6 +29,7 @@ from incidents_service.domain.errors import (
 )
 from incidents_service.domain.model import (
     Action,
+    Alert,
     AlertEvent,
     AlertOutcome,
     Incident,
@@ -83,6 +84,16 @@ class AlertEventResult:
 
 
 @dataclass(frozen=True)
+class IncidentAlerts:
+    """ListIncidentAlerts' answer: a page of an incident's alerts, and what the incident derives from all."""
+
+    page: Page[Alert]
+    highest_severity: Severity
+    firing_alerts: int
+    total_alerts: int
+
+
+@dataclass(frozen=True)
 class IncidentDraft:
     """CreateIncident's input, validated."""
 
@@ -134,6 +145,13 @@ class IncidentOperations:
             open_by_key: dict[str, Incident | None] = dict(
                 uow.incidents.open_by_correlation_keys([event.correlation_key for event in events])
             )
+            # The alerts the events need (SPEC 16), read for all their incidents at once.
+            stored_alerts = uow.alerts.for_ingestion(
+                [found.id for found in open_by_key.values() if found is not None], [e.alert_key for e in events]
+            )
+            for found in open_by_key.values():
+                if found is not None:
+                    found.alerts = stored_alerts.get(found.id, {})
             created: dict[str, Incident] = {}
             changed: dict[str, Incident] = {}
             results: list[AlertEventResult] = []
@@ -157,6 +175,8 @@ class IncidentOperations:
                 results.append(AlertEventResult(outcome, incident.id))
             uow.incidents.add_all(list(created.values()))
             uow.incidents.save_all(list(changed.values()))
+            touched = [*created.values(), *changed.values()]
+            uow.alerts.save_all([alert for incident in touched for alert in incident.alerts.values()])
             return results
 
         return self._write(team_id, work)
@@ -471,6 +491,26 @@ class IncidentOperations:
             return note_id
 
         return self._write(team_id, work)
+
+    # ---- alerts inside incidents (SPEC 16) -------------------------------------------------------
+
+    def incident_alerts(self, team_id: str, incident_id: str, page: PageRequest) -> IncidentAlerts:
+        """A page of the incident's alerts in first-seen order, with what the incident derives from them."""
+        with self._read(team_id) as uow:
+            incident = uow.incidents.get(incident_id)
+            if incident is None:
+                raise NotFound("incident", [incident_id])
+            total, firing = uow.alerts.counts_of(incident_id)
+            alerts = uow.alerts.page_of(incident_id, page.after, page.size + 1)
+        next_after = None
+        if len(alerts) > page.size:
+            last = alerts[page.size - 1]
+            next_after = (last.first_seen, last.key)
+        shown = alerts[: page.size]
+        positions: list[tuple[Any, ...]] = [(alert.first_seen, alert.key) for alert in shown]
+        known = page.known_total if page.known_total is not None else total
+        listed = Page(items=shown, total_size=known, next_after=next_after, positions=positions)
+        return IncidentAlerts(listed, incident.peak_severity, firing, total)
 
     # ---- timeline and statistics (SPEC section 13) ---------------------------------------------
 

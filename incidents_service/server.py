@@ -28,6 +28,9 @@ from com.coralogixapis.incidents.v1 import incidents_service_connect as svc_conn
 from com.coralogixapis.incidents.v1 import incidents_service_pb2 as svc
 from com.coralogixapis.incidents.v1 import incidents_service_pb2_grpc as svc_grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from incidents_service_api.v1 import incident_alerts_connect as alr_connect
+from incidents_service_api.v1 import incident_alerts_pb2 as alr
+from incidents_service_api.v1 import incident_alerts_pb2_grpc as alr_grpc
 from incidents_service_api.v1 import incident_insights_connect as ins_connect
 from incidents_service_api.v1 import incident_insights_pb2 as ins
 from incidents_service_api.v1 import incident_insights_pb2_grpc as ins_grpc
@@ -36,6 +39,7 @@ from incidents_service_api.v1 import incidents_service_api_pb2 as api
 from incidents_service_api.v1 import incidents_service_api_pb2_grpc as api_grpc
 from sqlalchemy import Engine
 
+from incidents_service.api.alerts_servicers import IncidentAlertsServicer
 from incidents_service.api.calls import Calls
 from incidents_service.api.http import (
     ConnectService,
@@ -68,6 +72,7 @@ SERVICE_NAMES = (
     api.DESCRIPTOR.services_by_name["IncidentManagementService"].full_name,
     ins.DESCRIPTOR.services_by_name["IncidentNotesService"].full_name,
     ins.DESCRIPTOR.services_by_name["IncidentInsightsService"].full_name,
+    alr.DESCRIPTOR.services_by_name["IncidentAlertsService"].full_name,
 )
 # The asyncio health servicer (grpc_health.v1.health.aio), which grpc-stubs does not know yet.
 AsyncHealthServicer: Any = health.aio.HealthServicer  # type: ignore[attr-defined]
@@ -191,6 +196,11 @@ class IncidentsServer:
                 IncidentInsightsServicer(self.operations, self.page_tokens),
                 ins_grpc.add_IncidentInsightsServiceServicer_to_server,
                 ins_connect.IncidentInsightsServiceASGIApplication,
+            ),
+            ServedService(
+                IncidentAlertsServicer(self.operations, self.page_tokens),
+                alr_grpc.add_IncidentAlertsServiceServicer_to_server,
+                alr_connect.IncidentAlertsServiceASGIApplication,
             ),
         ]
 

@@ -22,6 +22,7 @@ SPEC_PERMISSIONS = {
             "ListNotes",
             "GetIncidentTimeline",
             "GetIncidentStatistics",
+            "ListIncidentAlerts",
         )
     },
     "AssignIncidents": "incidents:assign",

@@ -1,9 +1,9 @@
 """The complete authentication / permission / isolation matrix of SPEC section 2, over the real channel.
 
 The rpcs come from the service descriptors (IncidentsService 19, AlertIngestionService 1,
-IncidentManagementService 3, IncidentNotesService 5, IncidentInsightsService 2), each with a valid
-request on a real incident (and note) of the caller's team, so a call let through by mistake would
-succeed and be seen. Every rpc is called:
+IncidentManagementService 3, IncidentNotesService 5, IncidentInsightsService 2, IncidentAlertsService 1),
+each with a valid request on a real incident (and note) of the caller's team, so a call let through by
+mistake would succeed and be seen. Every rpc is called:
 
 - with no metadata, a malformed authorization header, an unknown key, a revoked key: UNAUTHENTICATED;
 - with a key holding every permission but the one the rpc needs: PERMISSION_DENIED naming it;
@@ -39,6 +39,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from google.protobuf.wrappers_pb2 import UInt32Value
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
+from incidents_service_api.v1 import incident_alerts_pb2 as alr
 from incidents_service_api.v1 import incident_insights_pb2 as ins
 from incidents_service_api.v1 import incident_insights_pb2_grpc as ins_grpc
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
@@ -54,6 +55,7 @@ SERVICES = [
     api.DESCRIPTOR.services_by_name["IncidentManagementService"],
     ins.DESCRIPTOR.services_by_name["IncidentNotesService"],
     ins.DESCRIPTOR.services_by_name["IncidentInsightsService"],
+    alr.DESCRIPTOR.services_by_name["IncidentAlertsService"],
 ]
 EXPECTED_RPC_COUNTS = {
     "com.coralogixapis.incidents.v1.IncidentsService": 19,
@@ -61,6 +63,7 @@ EXPECTED_RPC_COUNTS = {
     "incidents_service.v1.IncidentManagementService": 3,
     "incidents_service.v1.IncidentNotesService": 5,
     "incidents_service.v1.IncidentInsightsService": 2,
+    "incidents_service.v1.IncidentAlertsService": 1,
 }
 
 
@@ -162,6 +165,7 @@ REQUESTS: dict[str, Callable[[Target], Message]] = {
     "DeleteNote": lambda t: ins.DeleteNoteRequest(id=t.note_id),
     "GetIncidentTimeline": lambda t: ins.GetIncidentTimelineRequest(incident_id=t.incident_id, pagination=_page()),
     "GetIncidentStatistics": lambda t: _statistics_request(pb.IncidentQueryFilter(**_tag_filter(t.label)), "tag"),
+    "ListIncidentAlerts": lambda t: alr.ListIncidentAlertsRequest(incident_id=t.incident_id, pagination=_page()),
 }
 
 # Rpcs that name one incident (by id, event id or correlation key): another team's is NOT_FOUND.
@@ -183,6 +187,7 @@ NAMING_RPCS = {
     "CreateNote": "incident_id",
     "ListNotes": "incident_id",
     "GetIncidentTimeline": "incident_id",
+    "ListIncidentAlerts": "incident_id",
     "GetNote": "note_id",
     "UpdateNote": "note_id",
     "DeleteNote": "note_id",
@@ -338,7 +343,7 @@ def test_the_matrix_covers_every_rpc_of_every_service_with_the_permission_of_spe
     counts = {service.full_name: len(service.methods) for service in SERVICES}
     assert counts == EXPECTED_RPC_COUNTS
     names = {rpc.name for rpc in RPCS}
-    assert len(names) == len(RPCS) == 30
+    assert len(names) == len(RPCS) == 31
     assert set(REQUESTS) == names
     assert set(SPEC_PERMISSIONS) == names
     assert {rpc.path: rpc.permission for rpc in RPCS} == auth.METHOD_PERMISSIONS

@@ -42,6 +42,7 @@ INGESTION = "incidents_service.v1.AlertIngestionService"
 MANAGEMENT = "incidents_service.v1.IncidentManagementService"
 NOTES = "incidents_service.v1.IncidentNotesService"
 INSIGHTS = "incidents_service.v1.IncidentInsightsService"
+ALERTS = "incidents_service.v1.IncidentAlertsService"
 KEY_PATTERN = re.compile(r"ik_[0-9a-f]{12}_[A-Za-z0-9_-]{43}")
 
 
@@ -180,6 +181,7 @@ def test_reflection_lists_every_service(served):
         MANAGEMENT,
         NOTES,
         INSIGHTS,
+        ALERTS,
         "grpc.health.v1.Health",
         "grpc.reflection.v1alpha.ServerReflection",
     }

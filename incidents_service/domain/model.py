@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -124,16 +125,99 @@ class AlertEvent:
     alert_name: str = ""
     alert_type: AlertType = AlertType.STANDARD
     source_system: str = ""
+    # Which alert of the incident the event is about (see `alert_key`), and that alert's own labels.
+    alert_instance_id: str = ""
+    alert_labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def alert_key(self) -> str:
+        """The alert's identity inside its incident (SPEC 16): the sender's alert instance (an Alertmanager
+        fingerprint, a PagerDuty dedup key), else the correlation key (one alert per incident). Not
+        `alert_id`: that names the alert definition, which senders set on some events of a key and not
+        on others (SPEC 9), and which one definition's many instances share."""
+        return self.alert_instance_id or self.correlation_key
 
     def alert_details(self) -> dict[str, Any]:
-        """What the event log keeps of the alert (IncidentEventExtendedMetadata)."""
+        """What the event log keeps of the alert (IncidentEventExtendedMetadata), with the alert's
+        identity, so each alert's history can be read back from the one log."""
         return {
             "alert_id": self.alert_id,
             "alert_name": self.alert_name,
             "alert_type": self.alert_type.value,
             "alert_labels": [list(pair) for pair in self.meta_labels],
             "correlation_key": self.correlation_key,
+            "alert_key": self.alert_key,
         }
+
+
+class AlertState(enum.StrEnum):
+    """An alert inside an incident: firing or resolved."""
+
+    FIRING = "FIRING"
+    RESOLVED = "RESOLVED"
+
+
+ALERT_STATE_OF_EVENT = {IncidentState.TRIGGERED: AlertState.FIRING, IncidentState.RESOLVED: AlertState.RESOLVED}
+
+
+@dataclass
+class Alert:
+    """One alert inside an incident (SPEC 16), changed only through Incident.apply_alert."""
+
+    incident_id: str
+    key: str
+    state: AlertState
+    severity: Severity
+    labels: dict[str, str]
+    first_seen: datetime
+    last_seen: datetime
+    state_changes: int = 0
+    # Storage bookkeeping: whether its row exists, and whether this unit of work changed it.
+    stored: bool = field(default=False, compare=False)
+    changed: bool = field(default=True, compare=False)
+
+    @classmethod
+    def first_seen_in(cls, incident_id: str, event: AlertEvent) -> Alert:
+        return cls(
+            incident_id=incident_id,
+            key=event.alert_key,
+            state=ALERT_STATE_OF_EVENT[event.state],
+            severity=event.severity or Severity.INFO,
+            labels=dict(event.alert_labels or event.contextual_labels),
+            first_seen=event.timestamp,
+            last_seen=event.timestamp,
+        )
+
+    @property
+    def firing(self) -> bool:
+        return self.state is AlertState.FIRING
+
+    def observe(self, event: AlertEvent) -> bool:
+        """A newer event of this alert; False (and no change) for one older than the alert's last."""
+        if event.timestamp < self.last_seen:
+            return False
+        state = ALERT_STATE_OF_EVENT[event.state]
+        if state is not self.state:
+            self.state = state
+            self.state_changes += 1
+        if event.severity is not None:
+            self.severity = event.severity
+        if event.state is IncidentState.TRIGGERED and (event.alert_labels or event.contextual_labels):
+            self.labels = dict(event.alert_labels or event.contextual_labels)
+        self.last_seen = event.timestamp
+        self.changed = True
+        return True
+
+
+def derived_state(alerts: Iterable[Alert]) -> IncidentState:
+    """SPEC 16: an incident is TRIGGERED while any of its alerts fires, RESOLVED once none does."""
+    return IncidentState.TRIGGERED if any(alert.firing for alert in alerts) else IncidentState.RESOLVED
+
+
+def derived_severity(alerts: Iterable[Alert], current: Severity) -> Severity:
+    """SPEC 16: the highest severity of the firing alerts; while none fires the incident keeps the
+    severity it had (resolving is not a change of severity)."""
+    return max((alert.severity for alert in alerts if alert.firing), default=current)
 
 
 @dataclass(frozen=True)
@@ -192,6 +276,11 @@ class Incident:
     # (None while it is not RESOLVED). Both follow from the event log; kept here so queries need no log.
     acknowledged_at: datetime | None = None
     resolved_at: datetime | None = None
+    # The highest severity the incident ever had (SPEC 16); None: its current one (older rows).
+    highest_severity: Severity | None = None
+    # Its alerts by key, as far as this unit of work loaded them: every firing alert and those its alert
+    # events name (all apply_alert needs; ingestion loads them). Stored by the alert repository.
+    alerts: dict[str, Alert] = field(default_factory=dict, repr=False, compare=False)
     # Events recorded by this unit of work and not yet stored; the repository drains them.
     new_events: list[IncidentEvent] = field(default_factory=list, repr=False, compare=False)
 
@@ -204,6 +293,11 @@ class Incident:
     def is_muted(self, now: datetime) -> bool:
         """Muted while the latest alert event said so, or while a snooze runs."""
         return self.alert_muted or (self.snoozed_until is not None and self.snoozed_until > now)
+
+    @property
+    def peak_severity(self) -> Severity:
+        """The highest severity the incident ever had (SPEC 16)."""
+        return max(self.highest_severity or self.severity, self.severity)
 
     def duration(self, now: datetime) -> timedelta:
         end = self.closed_at if self.closed_at is not None else now
@@ -269,6 +363,9 @@ class Incident:
             last_state_update_key=alert.cx_event_key,
         )
         _set_name_labels(incident)
+        first = Alert.first_seen_in(incident.id, alert)
+        incident.alerts[first.key] = first
+        incident.severity = incident.highest_severity = first.severity
         incident._record(
             EventType.OPEN,
             alert.timestamp,
@@ -302,6 +399,7 @@ class Incident:
             name=name,
             description=description,
             severity=severity or Severity.INFO,
+            highest_severity=severity or Severity.INFO,
             state=IncidentState.TRIGGERED,
             status=IncidentStatus.TRIGGERED,
             created_at=now,
@@ -320,28 +418,37 @@ class Incident:
     # ---- alert events --------------------------------------------------------------------------
 
     def apply_alert(self, alert: AlertEvent) -> AlertOutcome:
-        """A new (not duplicate) alert event for this open incident's correlation key."""
-        if self.last_state_update_time is not None and alert.timestamp < self.last_state_update_time:
-            # Late: kept in the log, but it must not move the incident backwards.
-            self._record_alert(alert)
-            return AlertOutcome.UPDATED
+        """A new (not duplicate) alert event for this open incident's correlation key.
 
+        The event changes its alert (unless older than the alert's last event); the incident's state and
+        severity then follow its alerts (SPEC 16). `self.alerts` must hold every firing alert and the
+        event's own alert when stored (report_alert_events loads exactly those).
+        """
         outcome = AlertOutcome.UPDATED
-        changes: dict[str, dict[str, Any]] = {}
-        if alert.state is IncidentState.TRIGGERED:
-            if self.status is IncidentStatus.RESOLVED:
+        moved = self._observe_alert(alert)
+        if moved:
+            if alert.state is IncidentState.TRIGGERED and self.status is IncidentStatus.RESOLVED:
                 outcome = AlertOutcome.REOPENED
                 self.status = IncidentStatus.TRIGGERED
                 self.resolved_at = None
-            self.state = IncidentState.TRIGGERED
+            self.state = derived_state(self.alerts.values())
+            self.severity = derived_severity(self.alerts.values(), self.severity)
+            self.highest_severity = self.peak_severity
+            if self.state is IncidentState.RESOLVED:
+                self._mark_resolved(alert.timestamp)
+        if self.last_state_update_time is not None and alert.timestamp < self.last_state_update_time:
+            # Late for the incident: kept in the log, but its name and labels must not move backwards.
+            self._record_alert(alert)
+            return outcome
+
+        changes: dict[str, dict[str, Any]] = {}
+        if alert.state is IncidentState.TRIGGERED:
             if alert.name:
                 self.name = alert.name
             if alert.description and alert.description != self.description:
                 # Snapshots do not keep the description: the log entry keeps its old and new value.
                 changes["description"] = {"old": self.description, "new": alert.description}
                 self.description = alert.description
-            if alert.severity is not None:
-                self.severity = alert.severity
             self.contextual_labels.update(alert.contextual_labels)
             self.display_labels.update(alert.display_labels)
             self.meta_labels = _merge_meta_labels(self.meta_labels, alert.meta_labels)
@@ -350,14 +457,20 @@ class Incident:
             if alert.subsystem_name:
                 self.subsystem_name = alert.subsystem_name
             _set_name_labels(self)
-        else:
-            self.state = IncidentState.RESOLVED
-            self._mark_resolved(alert.timestamp)
         self.alert_muted = alert.is_muted
         self.last_state_update_time = alert.timestamp
         self.last_state_update_key = alert.cx_event_key
         self._record_alert(alert, changes)
         return outcome
+
+    def _observe_alert(self, event: AlertEvent) -> bool:
+        """The event's alert takes the event (a new alert joins); False when the event is older than
+        the alert's last one, which then stays as it is."""
+        known = self.alerts.get(event.alert_key)
+        if known is None:
+            self.alerts[event.alert_key] = Alert.first_seen_in(self.id, event)
+            return True
+        return known.observe(event)
 
     def _record_alert(self, alert: AlertEvent, changes: dict[str, dict[str, Any]] | None = None) -> None:
         payload: dict[str, Any] = {
@@ -471,6 +584,7 @@ class Incident:
                 setattr(self, name, new_value)
         if not diff:
             return False
+        self.highest_severity = self.peak_severity
         _set_name_labels(self)
         self._record(EventType.UPDATE, now, Originator.user(actor), {"changes": diff})
         return True

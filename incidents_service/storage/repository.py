@@ -37,7 +37,7 @@ from incidents_service.domain.timeline import LoggedEvent, assignee_left_by
 from incidents_service.storage import aggregations, statistics
 from incidents_service.storage.driver_sql import DriverStatements, incident_from_row
 from incidents_service.storage.incident_query import EVENT_SNAPSHOTS, IncidentQuery
-from incidents_service.storage.tables import incident_events, incident_notes, incidents
+from incidents_service.storage.tables import incident_alerts, incident_events, incident_notes, incidents
 
 # Parameters per statement stay well under SQLite's and psycopg's limits.
 _IN_CHUNK = 500
@@ -192,6 +192,11 @@ class IncidentRepository:
 
     def delete_many(self, incident_ids: Sequence[str]) -> None:
         for chunk in _chunks(list(incident_ids)):
+            self._connection.execute(
+                delete(incident_alerts).where(
+                    incident_alerts.c.team_id == self._team_id, incident_alerts.c.incident_id.in_(chunk)
+                )
+            )
             self._connection.execute(
                 delete(incident_notes).where(
                     incident_notes.c.team_id == self._team_id, incident_notes.c.incident_id.in_(chunk)
@@ -419,6 +424,7 @@ def _incident_values(incident: Incident) -> dict[str, Any]:
         "snoozed_until": incident.snoozed_until,
         "acknowledged_at": incident.acknowledged_at,
         "resolved_at": incident.resolved_at,
+        "highest_severity": int(incident.peak_severity),
     }
 
 

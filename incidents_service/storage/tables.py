@@ -122,6 +122,8 @@ incidents = Table(
     # Statistics (MTTA, MTTR): the first acknowledge, and when the status last became RESOLVED.
     Column("acknowledged_at", UTCDateTime(), nullable=True),
     Column("resolved_at", UTCDateTime(), nullable=True),
+    # SPEC 16: the highest severity ever reached (NULL: the current one, for rows older than alerts).
+    Column("highest_severity", SmallInteger(), nullable=True),
 )
 
 # One open incident per (team, correlation key): two replicas racing on a key's first event make one.
@@ -218,4 +220,27 @@ Index(
     incident_notes.c.incident_id,
     incident_notes.c.created_at,
     incident_notes.c.id,
+)
+
+# The alerts inside an incident (SPEC 16): each alert's current state. Its history is the event log
+# (each alert event names its alert_key), like the incident's.
+incident_alerts = Table(
+    "incident_alerts",
+    metadata,
+    Column("incident_id", String(36), ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
+    Column("alert_key", String(1024), primary_key=True),
+    Column("team_id", String(36), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("severity", SmallInteger(), nullable=False),
+    Column("labels", LabelsJSON, nullable=False),
+    Column("first_seen", UTCDateTime(), nullable=False),
+    Column("last_seen", UTCDateTime(), nullable=False),
+    Column("state_changes", Integer(), nullable=False),
+)
+# An incident's alerts in the order they were first seen, and keyset pages over them.
+Index(
+    "ix_incident_alerts_incident_first_seen",
+    incident_alerts.c.incident_id,
+    incident_alerts.c.first_seen,
+    incident_alerts.c.alert_key,
 )

@@ -26,6 +26,7 @@ from incidents_service.domain.errors import (
     StorageUnavailable,
     Unauthenticated,
 )
+from incidents_service.storage.alerts import AlertRepository
 from incidents_service.storage.database import interrupt, is_sqlite
 from incidents_service.storage.notes import NoteRepository
 from incidents_service.storage.python_turns import TURNS
@@ -55,6 +56,7 @@ def writes_authorized_by(key_id: str) -> Iterator[None]:
 class UnitOfWork:
     incidents: IncidentRepository
     notes: NoteRepository
+    alerts: AlertRepository
     access: AccessRepository
 
     def __init__(self, engine: Engine, team_id: str, write: bool) -> None:
@@ -93,6 +95,7 @@ class UnitOfWork:
                 raise _ended(self._deadline)
         self.incidents = IncidentRepository(connection, self._team_id, lock_rows=self._write)
         self.notes = NoteRepository(connection, self._team_id, lock_rows=self._write)
+        self.alerts = AlertRepository(connection, self._team_id)
         self.access = AccessRepository(connection)
         key_id = _writing_key.get()
         if self._write and key_id is not None:

@@ -1,0 +1,74 @@
+import datetime
+
+from com.coralogixapis.incidents.v1 import incident_pb2 as _incident_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class AlertState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ALERT_STATE_UNSPECIFIED: _ClassVar[AlertState]
+    ALERT_STATE_FIRING: _ClassVar[AlertState]
+    ALERT_STATE_RESOLVED: _ClassVar[AlertState]
+ALERT_STATE_UNSPECIFIED: AlertState
+ALERT_STATE_FIRING: AlertState
+ALERT_STATE_RESOLVED: AlertState
+
+class IncidentAlert(_message.Message):
+    __slots__ = ("alert_key", "state", "severity", "labels", "first_seen", "last_seen", "state_changes")
+    class LabelsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    ALERT_KEY_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
+    FIRST_SEEN_FIELD_NUMBER: _ClassVar[int]
+    LAST_SEEN_FIELD_NUMBER: _ClassVar[int]
+    STATE_CHANGES_FIELD_NUMBER: _ClassVar[int]
+    alert_key: str
+    state: AlertState
+    severity: _incident_pb2.IncidentSeverity
+    labels: _containers.ScalarMap[str, str]
+    first_seen: _timestamp_pb2.Timestamp
+    last_seen: _timestamp_pb2.Timestamp
+    state_changes: int
+    def __init__(self, alert_key: _Optional[str] = ..., state: _Optional[_Union[AlertState, str]] = ..., severity: _Optional[_Union[_incident_pb2.IncidentSeverity, str]] = ..., labels: _Optional[_Mapping[str, str]] = ..., first_seen: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_seen: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state_changes: _Optional[int] = ...) -> None: ...
+
+class IncidentAlertSummary(_message.Message):
+    __slots__ = ("highest_severity", "firing_alerts", "total_alerts")
+    HIGHEST_SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    FIRING_ALERTS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_ALERTS_FIELD_NUMBER: _ClassVar[int]
+    highest_severity: _incident_pb2.IncidentSeverity
+    firing_alerts: int
+    total_alerts: int
+    def __init__(self, highest_severity: _Optional[_Union[_incident_pb2.IncidentSeverity, str]] = ..., firing_alerts: _Optional[int] = ..., total_alerts: _Optional[int] = ...) -> None: ...
+
+class ListIncidentAlertsRequest(_message.Message):
+    __slots__ = ("incident_id", "pagination")
+    INCIDENT_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGINATION_FIELD_NUMBER: _ClassVar[int]
+    incident_id: str
+    pagination: _incident_pb2.PaginationRequest
+    def __init__(self, incident_id: _Optional[str] = ..., pagination: _Optional[_Union[_incident_pb2.PaginationRequest, _Mapping]] = ...) -> None: ...
+
+class ListIncidentAlertsResponse(_message.Message):
+    __slots__ = ("alerts", "pagination", "summary")
+    ALERTS_FIELD_NUMBER: _ClassVar[int]
+    PAGINATION_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    alerts: _containers.RepeatedCompositeFieldContainer[IncidentAlert]
+    pagination: _incident_pb2.PaginationResponse
+    summary: IncidentAlertSummary
+    def __init__(self, alerts: _Optional[_Iterable[_Union[IncidentAlert, _Mapping]]] = ..., pagination: _Optional[_Union[_incident_pb2.PaginationResponse, _Mapping]] = ..., summary: _Optional[_Union[IncidentAlertSummary, _Mapping]] = ...) -> None: ...

@@ -1,0 +1,54 @@
+"""Servicers of incident_alerts.proto: the alerts inside incidents (SPEC 16).
+
+Like the other servicers: decode and validate, call one operation, build the response.
+"""
+
+from __future__ import annotations
+
+import grpc
+from incidents_service_api.v1 import incident_alerts_pb2 as alr
+from incidents_service_api.v1 import incident_alerts_pb2_grpc as alr_grpc
+
+from incidents_service.api import alerts_wire, convert, response_size
+from incidents_service.api.page_tokens import PageTokenCodec, request_fingerprint
+from incidents_service.api.servicers import page_field_numbers, page_request, pagination_for
+from incidents_service.auth import current_caller
+from incidents_service.domain import limits
+from incidents_service.domain.errors import FieldViolation
+from incidents_service.operations import IncidentOperations
+
+# Pages of alerts stop early at 4 MiB like every page (SPEC 11).
+_ALERTS_PAGE = page_field_numbers(alr.ListIncidentAlertsResponse, "alerts")
+# The summary rides along with every page: a few varints, well within this.
+_SUMMARY_BYTES = 64
+
+
+class IncidentAlertsServicer(alr_grpc.IncidentAlertsServiceServicer):
+    """incidents_service.v1.IncidentAlertsService."""
+
+    def __init__(self, operations: IncidentOperations, page_tokens: PageTokenCodec) -> None:
+        self._operations = operations
+        self._page_tokens = page_tokens
+
+    def ListIncidentAlerts(
+        self, request: alr.ListIncidentAlertsRequest, context: grpc.ServicerContext
+    ) -> alr.ListIncidentAlertsResponse:
+        out: list[FieldViolation] = []
+        incident_id = convert.required_id("incident_id", request.incident_id, True, out)
+        convert.check_violations(out)
+        caller = current_caller()
+        fingerprint = request_fingerprint(caller.team_id, b"ListIncidentAlerts", incident_id.encode("utf-8"))
+        asked = page_request(self._page_tokens, self._operations.now(), request.pagination, fingerprint)
+        found = self._operations.incident_alerts(caller.team_id, incident_id, asked)
+        pagination = pagination_for(self._page_tokens, found.page, fingerprint, asked)
+        alerts, answered = response_size.fit_page(
+            found.page.items,
+            alerts_wire.alert_to_wire,
+            _ALERTS_PAGE[0],
+            pagination,
+            _ALERTS_PAGE[1],
+            limits.MAX_RESPONSE_BYTES - _SUMMARY_BYTES,
+        )
+        return alr.ListIncidentAlertsResponse(
+            alerts=alerts, pagination=answered, summary=alerts_wire.alert_summary_to_wire(found)
+        )

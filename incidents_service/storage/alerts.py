@@ -1,0 +1,121 @@
+"""The alert repository: the alerts inside one team's incidents (SPEC 16), rows <-> Alert objects.
+
+Ingestion reads and writes them set-based: one read for every incident a batch of alert events touches,
+one insert and one update statement for what the batch changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Row, bindparam, func, insert, or_, select, tuple_, update
+
+from incidents_service.domain.model import Alert, AlertState, Severity
+from incidents_service.storage.tables import incident_alerts
+
+_c = incident_alerts.c
+# Parameters per statement stay well under SQLite's and psycopg's limits.
+_CHUNK = 500
+_INSERT = insert(incident_alerts)
+_UPDATE = (
+    update(incident_alerts)
+    .where(_c.incident_id == bindparam("b_incident_id"), _c.alert_key == bindparam("b_alert_key"))
+    .values(
+        state=bindparam("state"),
+        severity=bindparam("severity"),
+        labels=bindparam("labels"),
+        last_seen=bindparam("last_seen"),
+        state_changes=bindparam("state_changes"),
+    )
+)
+
+
+def _chunks(values: Sequence[str]) -> list[Sequence[str]]:
+    return [values[start : start + _CHUNK] for start in range(0, len(values), _CHUNK)] or [[]]
+
+
+class AlertRepository:
+    def __init__(self, connection: Connection, team_id: str) -> None:
+        self._connection = connection
+        self._team_id = team_id
+
+    def for_ingestion(self, incident_ids: Sequence[str], alert_keys: Sequence[str]) -> dict[str, dict[str, Alert]]:
+        """Per incident, its firing alerts and those of `alert_keys` it holds: all that applying alert
+        events needs (resolved alerts not named stay unread, however many an incident collected)."""
+        found: dict[str, dict[str, Alert]] = {}
+        incident_ids = list(dict.fromkeys(incident_ids))
+        if not incident_ids:
+            return found
+        keys = list(dict.fromkeys(alert_keys))
+        for incident_chunk in _chunks(incident_ids):
+            for key_chunk in _chunks(keys):
+                statement = select(incident_alerts).where(
+                    _c.team_id == self._team_id,
+                    _c.incident_id.in_(incident_chunk),
+                    or_(_c.state == AlertState.FIRING.value, _c.alert_key.in_(key_chunk)),
+                )
+                for row in self._connection.execute(statement):
+                    found.setdefault(row.incident_id, {})[row.alert_key] = _alert_from_row(row)
+        return found
+
+    def save_all(self, alerts: Sequence[Alert]) -> None:
+        """Insert new alerts and update changed ones: one statement each for the whole batch."""
+        new = [_values(self._team_id, alert) for alert in alerts if alert.changed and not alert.stored]
+        changed = [
+            {**_values(self._team_id, alert), "b_incident_id": alert.incident_id, "b_alert_key": alert.key}
+            for alert in alerts
+            if alert.changed and alert.stored
+        ]
+        if new:
+            self._connection.execute(_INSERT, new)
+        if changed:
+            for row in changed:
+                del row["incident_id"], row["alert_key"], row["team_id"], row["first_seen"]
+            self._connection.execute(_UPDATE, changed)
+        for alert in alerts:
+            alert.stored, alert.changed = True, False
+
+    def counts_of(self, incident_id: str) -> tuple[int, int]:
+        """How many alerts the incident holds, and how many of them fire."""
+        firing = func.count().filter(_c.state == AlertState.FIRING.value)
+        statement = select(func.count(), firing).where(_c.team_id == self._team_id, _c.incident_id == incident_id)
+        total, firing_count = self._connection.execute(statement).one()
+        return int(total), int(firing_count)
+
+    def page_of(self, incident_id: str, after: Sequence[Any] | None, size: int) -> list[Alert]:
+        """Up to `size` alerts of the incident in first-seen order (first_seen, alert_key), after a position."""
+        statement = select(incident_alerts).where(_c.team_id == self._team_id, _c.incident_id == incident_id)
+        if after is not None:
+            statement = statement.where(tuple_(_c.first_seen, _c.alert_key) > tuple(after))
+        statement = statement.order_by(_c.first_seen, _c.alert_key).limit(size)
+        return [_alert_from_row(row) for row in self._connection.execute(statement)]
+
+
+def _values(team_id: str, alert: Alert) -> dict[str, Any]:
+    return {
+        "incident_id": alert.incident_id,
+        "alert_key": alert.key,
+        "team_id": team_id,
+        "state": alert.state.value,
+        "severity": int(alert.severity),
+        "labels": alert.labels,
+        "first_seen": alert.first_seen,
+        "last_seen": alert.last_seen,
+        "state_changes": alert.state_changes,
+    }
+
+
+def _alert_from_row(row: Row[Any]) -> Alert:
+    return Alert(
+        incident_id=row.incident_id,
+        key=row.alert_key,
+        state=AlertState(row.state),
+        severity=Severity(row.severity),
+        labels=row.labels,
+        first_seen=row.first_seen,
+        last_seen=row.last_seen,
+        state_changes=row.state_changes,
+        stored=True,
+        changed=False,
+    )

@@ -1,0 +1,78 @@
+"""Alerts inside incidents (SPEC 16): each incident's alerts, and the highest severity it ever reached.
+
+Existing incidents get what the service would have given them: the highest severity from their event
+log (each event keeps the incident's severity right after it), and one alert per correlated incident,
+identified by its correlation key (as every alert event before alert_instance_id), firing while the
+incident's state is TRIGGERED.
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-12-02
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects.postgresql import JSONB
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+_BACKFILL_HIGHEST = """
+UPDATE incidents SET highest_severity = COALESCE(
+    (SELECT max(e.incident_severity) FROM incident_events e WHERE e.incident_id = incidents.id), severity
+)
+"""
+_BACKFILL_ALERTS = """
+INSERT INTO incident_alerts
+    (incident_id, alert_key, team_id, state, severity, labels, first_seen, last_seen, state_changes)
+SELECT i.id,
+       i.correlation_key,
+       i.team_id,
+       CASE WHEN i.state = 'TRIGGERED' THEN 'FIRING' ELSE 'RESOLVED' END,
+       i.severity,
+       i.contextual_labels,
+       i.created_at,
+       COALESCE(i.last_state_update_time, i.created_at),
+       0
+FROM incidents i WHERE i.correlation_key IS NOT NULL
+"""
+
+
+def upgrade() -> None:
+    labels = sa.JSON().with_variant(JSONB(), "postgresql")
+    op.add_column("incidents", sa.Column("highest_severity", sa.SmallInteger(), nullable=True))
+    op.execute(sa.text(_BACKFILL_HIGHEST))
+    op.create_table(
+        "incident_alerts",
+        sa.Column("incident_id", sa.String(length=36), nullable=False),
+        sa.Column("alert_key", sa.String(length=1024), nullable=False),
+        sa.Column("team_id", sa.String(length=36), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("severity", sa.SmallInteger(), nullable=False),
+        sa.Column("labels", labels, nullable=False),
+        sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("state_changes", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_incident_alerts_incident_id_incidents"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("incident_id", "alert_key", name=op.f("pk_incident_alerts")),
+    )
+    op.create_index(
+        "ix_incident_alerts_incident_first_seen", "incident_alerts", ["incident_id", "first_seen", "alert_key"]
+    )
+    op.execute(sa.text(_BACKFILL_ALERTS))
+
+
+def downgrade() -> None:
+    op.drop_index("ix_incident_alerts_incident_first_seen", table_name="incident_alerts")
+    op.drop_table("incident_alerts")
+    # In place on both databases (see 0002: SQLite's batch mode would drop `incidents`, cascading).
+    op.execute(sa.text("ALTER TABLE incidents DROP COLUMN highest_severity"))
