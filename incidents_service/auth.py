@@ -38,6 +38,7 @@ _MANAGEMENT = "/incidents_service.v1.IncidentManagementService/"
 _NOTES = "/incidents_service.v1.IncidentNotesService/"
 _INSIGHTS = "/incidents_service.v1.IncidentInsightsService/"
 _ALERTS = "/incidents_service.v1.IncidentAlertsService/"
+_ALERT_SETTINGS = "/incidents_service.v1.AlertSettingsService/"
 
 # The permission each rpc needs (SPEC section 2). An rpc missing here is refused, never let through.
 METHOD_PERMISSIONS: dict[str, str] = {
@@ -74,6 +75,8 @@ METHOD_PERMISSIONS: dict[str, str] = {
     _INSIGHTS + "GetIncidentTimeline": READ,
     _INSIGHTS + "GetIncidentStatistics": READ,
     _ALERTS + "ListIncidentAlerts": READ,
+    _ALERT_SETTINGS + "GetAlertSettings": READ,
+    _ALERT_SETTINGS + "UpdateAlertSettings": WRITE,
     _NOTES + "CreateNote": WRITE,
     _NOTES + "UpdateNote": WRITE,
     _NOTES + "DeleteNote": WRITE,

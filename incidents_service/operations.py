@@ -32,6 +32,7 @@ from incidents_service.domain.model import (
     Alert,
     AlertEvent,
     AlertOutcome,
+    FlappingPolicy,
     Incident,
     IncidentChanges,
     IncidentEvent,
@@ -91,6 +92,7 @@ class IncidentAlerts:
     highest_severity: Severity
     firing_alerts: int
     total_alerts: int
+    flapping_until: datetime | None
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,7 @@ class IncidentOperations:
             for found in open_by_key.values():
                 if found is not None:
                     found.alerts = stored_alerts.get(found.id, {})
+            flapping = uow.alerts.flapping_policy()
             created: dict[str, Incident] = {}
             changed: dict[str, Incident] = {}
             results: list[AlertEventResult] = []
@@ -168,7 +171,7 @@ class IncidentOperations:
                     open_by_key[event.correlation_key] = created[incident.id] = incident
                     outcome = AlertOutcome.CREATED
                 else:
-                    outcome = _naming_event(index, incident.apply_alert, event)
+                    outcome = _naming_event(index, incident.apply_alert, event, flapping)
                     if incident.id not in created:
                         changed[incident.id] = incident
                 seen[event.cx_event_key] = incident.id
@@ -510,7 +513,18 @@ class IncidentOperations:
         positions: list[tuple[Any, ...]] = [(alert.first_seen, alert.key) for alert in shown]
         known = page.known_total if page.known_total is not None else total
         listed = Page(items=shown, total_size=known, next_after=next_after, positions=positions)
-        return IncidentAlerts(listed, incident.peak_severity, firing, total)
+        return IncidentAlerts(listed, incident.peak_severity, firing, total, incident.flapping_until)
+
+    def alert_settings(self, team_id: str) -> FlappingPolicy:
+        with self._read(team_id) as uow:
+            return uow.alerts.flapping_policy()
+
+    def update_alert_settings(self, team_id: str, flapping: FlappingPolicy) -> FlappingPolicy:
+        def work(uow: UnitOfWork) -> FlappingPolicy:
+            uow.alerts.save_flapping_policy(flapping)
+            return flapping
+
+        return self._write(team_id, work)
 
     # ---- timeline and statistics (SPEC section 13) ---------------------------------------------
 

@@ -39,7 +39,7 @@ from incidents_service_api.v1 import incidents_service_api_pb2 as api
 from incidents_service_api.v1 import incidents_service_api_pb2_grpc as api_grpc
 from sqlalchemy import Engine
 
-from incidents_service.api.alerts_servicers import IncidentAlertsServicer
+from incidents_service.api.alerts_servicers import AlertSettingsServicer, IncidentAlertsServicer
 from incidents_service.api.calls import Calls
 from incidents_service.api.http import (
     ConnectService,
@@ -73,6 +73,7 @@ SERVICE_NAMES = (
     ins.DESCRIPTOR.services_by_name["IncidentNotesService"].full_name,
     ins.DESCRIPTOR.services_by_name["IncidentInsightsService"].full_name,
     alr.DESCRIPTOR.services_by_name["IncidentAlertsService"].full_name,
+    alr.DESCRIPTOR.services_by_name["AlertSettingsService"].full_name,
 )
 # The asyncio health servicer (grpc_health.v1.health.aio), which grpc-stubs does not know yet.
 AsyncHealthServicer: Any = health.aio.HealthServicer  # type: ignore[attr-defined]
@@ -201,6 +202,11 @@ class IncidentsServer:
                 IncidentAlertsServicer(self.operations, self.page_tokens),
                 alr_grpc.add_IncidentAlertsServiceServicer_to_server,
                 alr_connect.IncidentAlertsServiceASGIApplication,
+            ),
+            ServedService(
+                AlertSettingsServicer(self.operations),
+                alr_grpc.add_AlertSettingsServiceServicer_to_server,
+                alr_connect.AlertSettingsServiceASGIApplication,
             ),
         ]
 

@@ -23,8 +23,10 @@ SPEC_PERMISSIONS = {
             "GetIncidentTimeline",
             "GetIncidentStatistics",
             "ListIncidentAlerts",
+            "GetAlertSettings",
         )
     },
+    "UpdateAlertSettings": "incidents:write",
     "AssignIncidents": "incidents:assign",
     "UnassignIncidents": "incidents:assign",
     "AcknowledgeIncidents": "incidents:acknowledge",

@@ -1,9 +1,9 @@
 """The complete authentication / permission / isolation matrix of SPEC section 2, over the real channel.
 
 The rpcs come from the service descriptors (IncidentsService 19, AlertIngestionService 1,
-IncidentManagementService 3, IncidentNotesService 5, IncidentInsightsService 2, IncidentAlertsService 1),
-each with a valid request on a real incident (and note) of the caller's team, so a call let through by
-mistake would succeed and be seen. Every rpc is called:
+IncidentManagementService 3, IncidentNotesService 5, IncidentInsightsService 2, IncidentAlertsService 1,
+AlertSettingsService 2), each with a valid request on a real incident (and note) of the caller's team, so
+a call let through by mistake would succeed and be seen. Every rpc is called:
 
 - with no metadata, a malformed authorization header, an unknown key, a revoked key: UNAUTHENTICATED;
 - with a key holding every permission but the one the rpc needs: PERMISSION_DENIED naming it;
@@ -56,6 +56,7 @@ SERVICES = [
     ins.DESCRIPTOR.services_by_name["IncidentNotesService"],
     ins.DESCRIPTOR.services_by_name["IncidentInsightsService"],
     alr.DESCRIPTOR.services_by_name["IncidentAlertsService"],
+    alr.DESCRIPTOR.services_by_name["AlertSettingsService"],
 ]
 EXPECTED_RPC_COUNTS = {
     "com.coralogixapis.incidents.v1.IncidentsService": 19,
@@ -64,6 +65,7 @@ EXPECTED_RPC_COUNTS = {
     "incidents_service.v1.IncidentNotesService": 5,
     "incidents_service.v1.IncidentInsightsService": 2,
     "incidents_service.v1.IncidentAlertsService": 1,
+    "incidents_service.v1.AlertSettingsService": 2,
 }
 
 
@@ -166,6 +168,10 @@ REQUESTS: dict[str, Callable[[Target], Message]] = {
     "GetIncidentTimeline": lambda t: ins.GetIncidentTimelineRequest(incident_id=t.incident_id, pagination=_page()),
     "GetIncidentStatistics": lambda t: _statistics_request(pb.IncidentQueryFilter(**_tag_filter(t.label)), "tag"),
     "ListIncidentAlerts": lambda t: alr.ListIncidentAlertsRequest(incident_id=t.incident_id, pagination=_page()),
+    "GetAlertSettings": lambda t: alr.GetAlertSettingsRequest(),
+    "UpdateAlertSettings": lambda t: alr.UpdateAlertSettingsRequest(
+        settings=alr.AlertSettings(flapping_threshold=4, flapping_window_minutes=30)
+    ),
 }
 
 # Rpcs that name one incident (by id, event id or correlation key): another team's is NOT_FOUND.
@@ -343,7 +349,7 @@ def test_the_matrix_covers_every_rpc_of_every_service_with_the_permission_of_spe
     counts = {service.full_name: len(service.methods) for service in SERVICES}
     assert counts == EXPECTED_RPC_COUNTS
     names = {rpc.name for rpc in RPCS}
-    assert len(names) == len(RPCS) == 31
+    assert len(names) == len(RPCS) == 33
     assert set(REQUESTS) == names
     assert set(SPEC_PERMISSIONS) == names
     assert {rpc.path: rpc.permission for rpc in RPCS} == auth.METHOD_PERMISSIONS

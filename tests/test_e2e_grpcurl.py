@@ -43,6 +43,7 @@ MANAGEMENT = "incidents_service.v1.IncidentManagementService"
 NOTES = "incidents_service.v1.IncidentNotesService"
 INSIGHTS = "incidents_service.v1.IncidentInsightsService"
 ALERTS = "incidents_service.v1.IncidentAlertsService"
+ALERT_SETTINGS = "incidents_service.v1.AlertSettingsService"
 KEY_PATTERN = re.compile(r"ik_[0-9a-f]{12}_[A-Za-z0-9_-]{43}")
 
 
@@ -182,6 +183,7 @@ def test_reflection_lists_every_service(served):
         NOTES,
         INSIGHTS,
         ALERTS,
+        ALERT_SETTINGS,
         "grpc.health.v1.Health",
         "grpc.reflection.v1alpha.ServerReflection",
     }

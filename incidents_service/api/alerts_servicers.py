@@ -41,14 +41,37 @@ class IncidentAlertsServicer(alr_grpc.IncidentAlertsServiceServicer):
         asked = page_request(self._page_tokens, self._operations.now(), request.pagination, fingerprint)
         found = self._operations.incident_alerts(caller.team_id, incident_id, asked)
         pagination = pagination_for(self._page_tokens, found.page, fingerprint, asked)
+        now = self._operations.now()
         alerts, answered = response_size.fit_page(
             found.page.items,
-            alerts_wire.alert_to_wire,
+            lambda alert: alerts_wire.alert_to_wire(alert, now),
             _ALERTS_PAGE[0],
             pagination,
             _ALERTS_PAGE[1],
             limits.MAX_RESPONSE_BYTES - _SUMMARY_BYTES,
         )
         return alr.ListIncidentAlertsResponse(
-            alerts=alerts, pagination=answered, summary=alerts_wire.alert_summary_to_wire(found)
+            alerts=alerts, pagination=answered, summary=alerts_wire.alert_summary_to_wire(found, now)
         )
+
+
+class AlertSettingsServicer(alr_grpc.AlertSettingsServiceServicer):
+    """incidents_service.v1.AlertSettingsService: a team's flapping setting."""
+
+    def __init__(self, operations: IncidentOperations) -> None:
+        self._operations = operations
+
+    def GetAlertSettings(
+        self, request: alr.GetAlertSettingsRequest, context: grpc.ServicerContext
+    ) -> alr.GetAlertSettingsResponse:
+        flapping = self._operations.alert_settings(current_caller().team_id)
+        return alr.GetAlertSettingsResponse(settings=alerts_wire.alert_settings_to_wire(flapping))
+
+    def UpdateAlertSettings(
+        self, request: alr.UpdateAlertSettingsRequest, context: grpc.ServicerContext
+    ) -> alr.UpdateAlertSettingsResponse:
+        out: list[FieldViolation] = []
+        flapping = alerts_wire.alert_settings_from_wire("settings", request.settings, out)
+        convert.check_violations(out)
+        saved = self._operations.update_alert_settings(current_caller().team_id, flapping)
+        return alr.UpdateAlertSettingsResponse(settings=alerts_wire.alert_settings_to_wire(saved))

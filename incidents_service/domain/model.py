@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from incidents_service.domain.errors import FieldViolation, InvalidArgument
-from incidents_service.domain.limits import MAX_LABELS_PER_KIND
+from incidents_service.domain.limits import MAX_FLAPPING_THRESHOLD, MAX_LABELS_PER_KIND
 
 
 class Severity(enum.IntEnum):
@@ -160,6 +160,18 @@ class AlertState(enum.StrEnum):
 ALERT_STATE_OF_EVENT = {IncidentState.TRIGGERED: AlertState.FIRING, IncidentState.RESOLVED: AlertState.RESOLVED}
 
 
+@dataclass(frozen=True)
+class FlappingPolicy:
+    """A team's setting (SPEC 16): an alert that changes state at least `threshold` times within
+    `window` is flapping."""
+
+    threshold: int = 4
+    window: timedelta = timedelta(minutes=30)
+
+
+DEFAULT_FLAPPING = FlappingPolicy()
+
+
 @dataclass
 class Alert:
     """One alert inside an incident (SPEC 16), changed only through Incident.apply_alert."""
@@ -172,6 +184,10 @@ class Alert:
     first_seen: datetime
     last_seen: datetime
     state_changes: int = 0
+    # Its latest state changes (at most MAX_FLAPPING_THRESHOLD, none older than the window), and the
+    # moment it stops flapping unless it changes again (None: it never flapped).
+    recent_changes: list[datetime] = field(default_factory=list)
+    flapping_until: datetime | None = None
     # Storage bookkeeping: whether its row exists, and whether this unit of work changed it.
     stored: bool = field(default=False, compare=False)
     changed: bool = field(default=True, compare=False)
@@ -192,7 +208,10 @@ class Alert:
     def firing(self) -> bool:
         return self.state is AlertState.FIRING
 
-    def observe(self, event: AlertEvent) -> bool:
+    def is_flapping(self, at: datetime) -> bool:
+        return self.flapping_until is not None and at < self.flapping_until
+
+    def observe(self, event: AlertEvent, flapping: FlappingPolicy = DEFAULT_FLAPPING) -> bool:
         """A newer event of this alert; False (and no change) for one older than the alert's last."""
         if event.timestamp < self.last_seen:
             return False
@@ -200,6 +219,7 @@ class Alert:
         if state is not self.state:
             self.state = state
             self.state_changes += 1
+            self._count_change(event.timestamp, flapping)
         if event.severity is not None:
             self.severity = event.severity
         if event.state is IncidentState.TRIGGERED and (event.alert_labels or event.contextual_labels):
@@ -207,6 +227,16 @@ class Alert:
         self.last_seen = event.timestamp
         self.changed = True
         return True
+
+    def _count_change(self, at: datetime, flapping: FlappingPolicy) -> None:
+        """Flapping (SPEC 16): at least `threshold` changes within `window`. Counting at `at`, that holds
+        until the threshold-th newest change leaves the window, so the alert flaps until then."""
+        recent = [moment for moment in self.recent_changes if moment > at - flapping.window]
+        recent.append(at)
+        self.recent_changes = recent[-MAX_FLAPPING_THRESHOLD:]
+        if len(self.recent_changes) >= flapping.threshold:
+            until = self.recent_changes[-flapping.threshold] + flapping.window
+            self.flapping_until = max(until, self.flapping_until) if self.flapping_until else until
 
 
 def derived_state(alerts: Iterable[Alert]) -> IncidentState:
@@ -278,6 +308,8 @@ class Incident:
     resolved_at: datetime | None = None
     # The highest severity the incident ever had (SPEC 16); None: its current one (older rows).
     highest_severity: Severity | None = None
+    # Until when one of its alerts flaps (SPEC 16): the latest moment any of them stops flapping.
+    flapping_until: datetime | None = None
     # Its alerts by key, as far as this unit of work loaded them: every firing alert and those its alert
     # events name (all apply_alert needs; ingestion loads them). Stored by the alert repository.
     alerts: dict[str, Alert] = field(default_factory=dict, repr=False, compare=False)
@@ -293,6 +325,15 @@ class Incident:
     def is_muted(self, now: datetime) -> bool:
         """Muted while the latest alert event said so, or while a snooze runs."""
         return self.alert_muted or (self.snoozed_until is not None and self.snoozed_until > now)
+
+    def is_flapping(self, at: datetime) -> bool:
+        """An incident is flapping while one of its alerts is (SPEC 16)."""
+        return self.flapping_until is not None and at < self.flapping_until
+
+    def suppresses_notifications(self, at: datetime) -> bool:
+        """The one place notifications ask whether this incident's changes at `at` notify anyone: not
+        while one of its alerts flaps (SPEC 16). A running snooze is asked separately (`is_muted`)."""
+        return self.is_flapping(at)
 
     @property
     def peak_severity(self) -> Severity:
@@ -417,7 +458,7 @@ class Incident:
 
     # ---- alert events --------------------------------------------------------------------------
 
-    def apply_alert(self, alert: AlertEvent) -> AlertOutcome:
+    def apply_alert(self, alert: AlertEvent, flapping: FlappingPolicy = DEFAULT_FLAPPING) -> AlertOutcome:
         """A new (not duplicate) alert event for this open incident's correlation key.
 
         The event changes its alert (unless older than the alert's last event); the incident's state and
@@ -425,9 +466,15 @@ class Incident:
         event's own alert when stored (report_alert_events loads exactly those).
         """
         outcome = AlertOutcome.UPDATED
-        moved = self._observe_alert(alert)
-        if moved:
-            if alert.state is IncidentState.TRIGGERED and self.status is IncidentStatus.RESOLVED:
+        observed = self._observe_alert(alert, flapping)
+        if observed is not None:
+            if observed.flapping_until is not None and (
+                self.flapping_until is None or observed.flapping_until > self.flapping_until
+            ):
+                self.flapping_until = observed.flapping_until
+            # A flapping alert firing again does not reopen the incident (SPEC 16).
+            reopens = not observed.is_flapping(alert.timestamp)
+            if alert.state is IncidentState.TRIGGERED and self.status is IncidentStatus.RESOLVED and reopens:
                 outcome = AlertOutcome.REOPENED
                 self.status = IncidentStatus.TRIGGERED
                 self.resolved_at = None
@@ -463,14 +510,14 @@ class Incident:
         self._record_alert(alert, changes)
         return outcome
 
-    def _observe_alert(self, event: AlertEvent) -> bool:
-        """The event's alert takes the event (a new alert joins); False when the event is older than
-        the alert's last one, which then stays as it is."""
+    def _observe_alert(self, event: AlertEvent, flapping: FlappingPolicy) -> Alert | None:
+        """The event's alert, having taken the event (a new alert joins); None when the event is older
+        than the alert's last one, which then stays as it is."""
         known = self.alerts.get(event.alert_key)
         if known is None:
-            self.alerts[event.alert_key] = Alert.first_seen_in(self.id, event)
-            return True
-        return known.observe(event)
+            joined = self.alerts[event.alert_key] = Alert.first_seen_in(self.id, event)
+            return joined
+        return known if known.observe(event, flapping) else None
 
     def _record_alert(self, alert: AlertEvent, changes: dict[str, dict[str, Any]] | None = None) -> None:
         payload: dict[str, Any] = {

@@ -7,12 +7,13 @@ one insert and one update statement for what the batch changed.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, func, insert, or_, select, tuple_, update
 
-from incidents_service.domain.model import Alert, AlertState, Severity
-from incidents_service.storage.tables import incident_alerts
+from incidents_service.domain.model import DEFAULT_FLAPPING, Alert, AlertState, FlappingPolicy, Severity
+from incidents_service.storage.tables import incident_alerts, team_alert_settings
 
 _c = incident_alerts.c
 # Parameters per statement stay well under SQLite's and psycopg's limits.
@@ -27,8 +28,11 @@ _UPDATE = (
         labels=bindparam("labels"),
         last_seen=bindparam("last_seen"),
         state_changes=bindparam("state_changes"),
+        recent_changes=bindparam("recent_changes"),
+        flapping_until=bindparam("flapping_until"),
     )
 )
+_s = team_alert_settings.c
 
 
 def _chunks(values: Sequence[str]) -> list[Sequence[str]]:
@@ -76,6 +80,29 @@ class AlertRepository:
         for alert in alerts:
             alert.stored, alert.changed = True, False
 
+    # ---- the team's settings ---------------------------------------------------------------------
+
+    def flapping_policy(self) -> FlappingPolicy:
+        statement = select(_s.flapping_threshold, _s.flapping_window_seconds).where(_s.team_id == self._team_id)
+        row = self._connection.execute(statement).first()
+        if row is None:
+            return DEFAULT_FLAPPING
+        return FlappingPolicy(row.flapping_threshold, timedelta(seconds=row.flapping_window_seconds))
+
+    def save_flapping_policy(self, policy: FlappingPolicy) -> None:
+        values = {
+            "flapping_threshold": policy.threshold,
+            "flapping_window_seconds": int(policy.window.total_seconds()),
+        }
+        updated = self._connection.execute(
+            update(team_alert_settings).where(_s.team_id == self._team_id).values(**values)
+        )
+        if not updated.rowcount:
+            # A concurrent first save makes this a unique violation: the unit of work runs it again.
+            self._connection.execute(insert(team_alert_settings).values(team_id=self._team_id, **values))
+
+    # ---- reads ---------------------------------------------------------------------------------
+
     def counts_of(self, incident_id: str) -> tuple[int, int]:
         """How many alerts the incident holds, and how many of them fire."""
         firing = func.count().filter(_c.state == AlertState.FIRING.value)
@@ -103,6 +130,8 @@ def _values(team_id: str, alert: Alert) -> dict[str, Any]:
         "first_seen": alert.first_seen,
         "last_seen": alert.last_seen,
         "state_changes": alert.state_changes,
+        "recent_changes": [moment.isoformat() for moment in alert.recent_changes],
+        "flapping_until": alert.flapping_until,
     }
 
 
@@ -116,6 +145,8 @@ def _alert_from_row(row: Row[Any]) -> Alert:
         first_seen=row.first_seen,
         last_seen=row.last_seen,
         state_changes=row.state_changes,
+        recent_changes=[datetime.fromisoformat(moment) for moment in row.recent_changes],
+        flapping_until=row.flapping_until,
         stored=True,
         changed=False,
     )

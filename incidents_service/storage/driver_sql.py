@@ -186,6 +186,7 @@ def incident_from_row(row: Sequence[Any]) -> Incident:
         acknowledged_at=row[21],
         resolved_at=row[22],
         highest_severity=_SEVERITIES[row[23]] if row[23] is not None else None,
+        flapping_until=row[24],
     )
 
 

@@ -425,6 +425,7 @@ def _incident_values(incident: Incident) -> dict[str, Any]:
         "acknowledged_at": incident.acknowledged_at,
         "resolved_at": incident.resolved_at,
         "highest_severity": int(incident.peak_severity),
+        "flapping_until": incident.flapping_until,
     }
 
 

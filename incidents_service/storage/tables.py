@@ -124,6 +124,8 @@ incidents = Table(
     Column("resolved_at", UTCDateTime(), nullable=True),
     # SPEC 16: the highest severity ever reached (NULL: the current one, for rows older than alerts).
     Column("highest_severity", SmallInteger(), nullable=True),
+    # SPEC 16: until when one of its alerts flaps.
+    Column("flapping_until", UTCDateTime(), nullable=True),
 )
 
 # One open incident per (team, correlation key): two replicas racing on a key's first event make one.
@@ -236,6 +238,9 @@ incident_alerts = Table(
     Column("first_seen", UTCDateTime(), nullable=False),
     Column("last_seen", UTCDateTime(), nullable=False),
     Column("state_changes", Integer(), nullable=False),
+    # Its latest state changes (ISO times) and until when it flaps (SPEC 16).
+    Column("recent_changes", JSON(), nullable=False),
+    Column("flapping_until", UTCDateTime(), nullable=True),
 )
 # An incident's alerts in the order they were first seen, and keyset pages over them.
 Index(
@@ -243,4 +248,13 @@ Index(
     incident_alerts.c.incident_id,
     incident_alerts.c.first_seen,
     incident_alerts.c.alert_key,
+)
+
+# A team's alert settings (SPEC 16): what makes an alert flap. No row: the defaults.
+team_alert_settings = Table(
+    "team_alert_settings",
+    metadata,
+    Column("team_id", String(36), ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("flapping_threshold", Integer(), nullable=False),
+    Column("flapping_window_seconds", Integer(), nullable=False),
 )

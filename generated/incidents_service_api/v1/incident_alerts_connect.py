@@ -21,7 +21,7 @@ from connectrpc.protocol import ProtocolType
 from connectrpc.server import ConnectASGIApplication, DEFAULT_READ_MAX_BYTES, Endpoint
 from pyqwest import Client
 
-from .incident_alerts_pb2 import ListIncidentAlertsRequest, ListIncidentAlertsResponse
+from .incident_alerts_pb2 import GetAlertSettingsRequest, GetAlertSettingsResponse, ListIncidentAlertsRequest, ListIncidentAlertsResponse, UpdateAlertSettingsRequest, UpdateAlertSettingsResponse
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Iterable, Mapping
@@ -143,4 +143,152 @@ class IncidentAlertsServiceClient(ConnectClient):
             headers=headers,
             timeout_ms=timeout_ms,
             use_get=use_get,
+        )
+
+class AlertSettingsService(Protocol):
+    """
+    A team's alert settings.
+    """
+    async def get_alert_settings(self, request: GetAlertSettingsRequest, ctx: RequestContext[GetAlertSettingsRequest, GetAlertSettingsResponse], /) -> GetAlertSettingsResponse:
+        """
+        The caller's team's settings (the defaults until changed). Permission:
+        incidents:read.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def update_alert_settings(self, request: UpdateAlertSettingsRequest, ctx: RequestContext[UpdateAlertSettingsRequest, UpdateAlertSettingsResponse], /) -> UpdateAlertSettingsResponse:
+        """
+        Replaces the caller's team's settings; they apply to alert events
+        received from then on. Permission: incidents:write. Errors:
+        INVALID_ARGUMENT for a value out of its range.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+
+class AlertSettingsServiceASGIApplication(ConnectASGIApplication[AlertSettingsService]):
+    def __init__(
+        self,
+        service: AlertSettingsService | AsyncGenerator[AlertSettingsService],
+        *,
+        interceptors: Iterable[Interceptor] = (),
+        read_max_bytes: int | None = DEFAULT_READ_MAX_BYTES,
+        compressions: Iterable[Compression] | None = None,
+        codecs: Iterable[Codec] | None = _DEFAULT_CODECS,
+    ) -> None:
+        super().__init__(
+            service=service,
+            endpoints=lambda svc: {
+                "/incidents_service.v1.AlertSettingsService/GetAlertSettings": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetAlertSettings",
+                        service_name="incidents_service.v1.AlertSettingsService",
+                        input=GetAlertSettingsRequest,
+                        output=GetAlertSettingsResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.get_alert_settings,
+                ),
+                "/incidents_service.v1.AlertSettingsService/UpdateAlertSettings": Endpoint.unary(
+                    method=MethodInfo(
+                        name="UpdateAlertSettings",
+                        service_name="incidents_service.v1.AlertSettingsService",
+                        input=UpdateAlertSettingsRequest,
+                        output=UpdateAlertSettingsResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.update_alert_settings,
+                ),
+            },
+            interceptors=interceptors,
+            read_max_bytes=read_max_bytes,
+            compressions=compressions,
+            codecs=codecs,
+        )
+
+    @property
+    def path(self) -> str:
+        """Returns the URL path to mount the application to when serving multiple applications."""
+        return "/incidents_service.v1.AlertSettingsService"
+
+
+class AlertSettingsServiceClient(ConnectClient):
+    """
+    A team's alert settings.
+    """
+    def __init__(
+        self,
+        address: str,
+        *,
+        codec: Codec | None = _PROTO_BINARY_CODEC,
+        protocol: ProtocolType = ProtocolType.CONNECT,
+        accept_compression: Iterable[Compression] | None = None,
+        send_compression: Compression | None = _GZIP_COMPRESSION,
+        timeout_ms: int | None = None,
+        read_max_bytes: int | None = None,
+        interceptors: Iterable[Interceptor] = (),
+        http_client: Client | None = None,
+    ) -> None:
+        super().__init__(
+            address=address,
+            codec=codec,
+            protocol=protocol,
+            accept_compression=accept_compression,
+            send_compression=send_compression,
+            timeout_ms=timeout_ms,
+            read_max_bytes=read_max_bytes,
+            interceptors=interceptors,
+            http_client=http_client,
+        )
+    async def get_alert_settings(
+        self,
+        request: GetAlertSettingsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> GetAlertSettingsResponse:
+        """
+        The caller's team's settings (the defaults until changed). Permission:
+        incidents:read.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetAlertSettings",
+                service_name="incidents_service.v1.AlertSettingsService",
+                input=GetAlertSettingsRequest,
+                output=GetAlertSettingsResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+    async def update_alert_settings(
+        self,
+        request: UpdateAlertSettingsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> UpdateAlertSettingsResponse:
+        """
+        Replaces the caller's team's settings; they apply to alert events
+        received from then on. Permission: incidents:write. Errors:
+        INVALID_ARGUMENT for a value out of its range.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateAlertSettings",
+                service_name="incidents_service.v1.AlertSettingsService",
+                input=UpdateAlertSettingsRequest,
+                output=UpdateAlertSettingsResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
         )

@@ -26,7 +26,7 @@ from com.coralogixapis.incidents.v1 import incident_pb2 as com_dot_coralogixapis
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n.incidents_service_api/v1/incident_alerts.proto\x12\x14incidents_service.v1\x1a-com/coralogixapis/incidents/v1/incident.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfd\x02\n\rIncidentAlert\x12\x11\n\talert_key\x18\x01 \x01(\t\x12/\n\x05state\x18\x02 \x01(\x0e\x32 .incidents_service.v1.AlertState\x12\x42\n\x08severity\x18\x03 \x01(\x0e\x32\x30.com.coralogixapis.incidents.v1.IncidentSeverity\x12?\n\x06labels\x18\x04 \x03(\x0b\x32/.incidents_service.v1.IncidentAlert.LabelsEntry\x12.\n\nfirst_seen\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tlast_seen\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rstate_changes\x18\x07 \x01(\r\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x8f\x01\n\x14IncidentAlertSummary\x12J\n\x10highest_severity\x18\x01 \x01(\x0e\x32\x30.com.coralogixapis.incidents.v1.IncidentSeverity\x12\x15\n\rfiring_alerts\x18\x02 \x01(\r\x12\x14\n\x0ctotal_alerts\x18\x03 \x01(\r\"w\n\x19ListIncidentAlertsRequest\x12\x13\n\x0bincident_id\x18\x01 \x01(\t\x12\x45\n\npagination\x18\x02 \x01(\x0b\x32\x31.com.coralogixapis.incidents.v1.PaginationRequest\"\xd6\x01\n\x1aListIncidentAlertsResponse\x12\x33\n\x06\x61lerts\x18\x01 \x03(\x0b\x32#.incidents_service.v1.IncidentAlert\x12\x46\n\npagination\x18\x02 \x01(\x0b\x32\x32.com.coralogixapis.incidents.v1.PaginationResponse\x12;\n\x07summary\x18\x03 \x01(\x0b\x32*.incidents_service.v1.IncidentAlertSummary*[\n\nAlertState\x12\x1b\n\x17\x41LERT_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12\x41LERT_STATE_FIRING\x10\x01\x12\x18\n\x14\x41LERT_STATE_RESOLVED\x10\x02\x32\x95\x01\n\x15IncidentAlertsService\x12|\n\x12ListIncidentAlerts\x12/.incidents_service.v1.ListIncidentAlertsRequest\x1a\x30.incidents_service.v1.ListIncidentAlertsResponse\"\x03\x90\x02\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n.incidents_service_api/v1/incident_alerts.proto\x12\x14incidents_service.v1\x1a-com/coralogixapis/incidents/v1/incident.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"L\n\rAlertSettings\x12\x1a\n\x12\x66lapping_threshold\x18\x01 \x01(\r\x12\x1f\n\x17\x66lapping_window_minutes\x18\x02 \x01(\r\"\x19\n\x17GetAlertSettingsRequest\"Q\n\x18GetAlertSettingsResponse\x12\x35\n\x08settings\x18\x01 \x01(\x0b\x32#.incidents_service.v1.AlertSettings\"S\n\x1aUpdateAlertSettingsRequest\x12\x35\n\x08settings\x18\x01 \x01(\x0b\x32#.incidents_service.v1.AlertSettings\"T\n\x1bUpdateAlertSettingsResponse\x12\x35\n\x08settings\x18\x01 \x01(\x0b\x32#.incidents_service.v1.AlertSettings\"\xc3\x03\n\rIncidentAlert\x12\x11\n\talert_key\x18\x01 \x01(\t\x12/\n\x05state\x18\x02 \x01(\x0e\x32 .incidents_service.v1.AlertState\x12\x42\n\x08severity\x18\x03 \x01(\x0e\x32\x30.com.coralogixapis.incidents.v1.IncidentSeverity\x12?\n\x06labels\x18\x04 \x03(\x0b\x32/.incidents_service.v1.IncidentAlert.LabelsEntry\x12.\n\nfirst_seen\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tlast_seen\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rstate_changes\x18\x07 \x01(\r\x12\x10\n\x08\x66lapping\x18\x08 \x01(\x08\x12\x32\n\x0e\x66lapping_until\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xd5\x01\n\x14IncidentAlertSummary\x12J\n\x10highest_severity\x18\x01 \x01(\x0e\x32\x30.com.coralogixapis.incidents.v1.IncidentSeverity\x12\x15\n\rfiring_alerts\x18\x02 \x01(\r\x12\x14\n\x0ctotal_alerts\x18\x03 \x01(\r\x12\x10\n\x08\x66lapping\x18\x04 \x01(\x08\x12\x32\n\x0e\x66lapping_until\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"w\n\x19ListIncidentAlertsRequest\x12\x13\n\x0bincident_id\x18\x01 \x01(\t\x12\x45\n\npagination\x18\x02 \x01(\x0b\x32\x31.com.coralogixapis.incidents.v1.PaginationRequest\"\xd6\x01\n\x1aListIncidentAlertsResponse\x12\x33\n\x06\x61lerts\x18\x01 \x03(\x0b\x32#.incidents_service.v1.IncidentAlert\x12\x46\n\npagination\x18\x02 \x01(\x0b\x32\x32.com.coralogixapis.incidents.v1.PaginationResponse\x12;\n\x07summary\x18\x03 \x01(\x0b\x32*.incidents_service.v1.IncidentAlertSummary*[\n\nAlertState\x12\x1b\n\x17\x41LERT_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12\x41LERT_STATE_FIRING\x10\x01\x12\x18\n\x14\x41LERT_STATE_RESOLVED\x10\x02\x32\x95\x01\n\x15IncidentAlertsService\x12|\n\x12ListIncidentAlerts\x12/.incidents_service.v1.ListIncidentAlertsRequest\x1a\x30.incidents_service.v1.ListIncidentAlertsResponse\"\x03\x90\x02\x01\x32\x8a\x02\n\x14\x41lertSettingsService\x12v\n\x10GetAlertSettings\x12-.incidents_service.v1.GetAlertSettingsRequest\x1a..incidents_service.v1.GetAlertSettingsResponse\"\x03\x90\x02\x01\x12z\n\x13UpdateAlertSettings\x12\x30.incidents_service.v1.UpdateAlertSettingsRequest\x1a\x31.incidents_service.v1.UpdateAlertSettingsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,18 +37,32 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_INCIDENTALERT_LABELSENTRY']._serialized_options = b'8\001'
   _globals['_INCIDENTALERTSSERVICE'].methods_by_name['ListIncidentAlerts']._loaded_options = None
   _globals['_INCIDENTALERTSSERVICE'].methods_by_name['ListIncidentAlerts']._serialized_options = b'\220\002\001'
-  _globals['_ALERTSTATE']._serialized_start=1020
-  _globals['_ALERTSTATE']._serialized_end=1111
-  _globals['_INCIDENTALERT']._serialized_start=153
-  _globals['_INCIDENTALERT']._serialized_end=534
-  _globals['_INCIDENTALERT_LABELSENTRY']._serialized_start=489
-  _globals['_INCIDENTALERT_LABELSENTRY']._serialized_end=534
-  _globals['_INCIDENTALERTSUMMARY']._serialized_start=537
-  _globals['_INCIDENTALERTSUMMARY']._serialized_end=680
-  _globals['_LISTINCIDENTALERTSREQUEST']._serialized_start=682
-  _globals['_LISTINCIDENTALERTSREQUEST']._serialized_end=801
-  _globals['_LISTINCIDENTALERTSRESPONSE']._serialized_start=804
-  _globals['_LISTINCIDENTALERTSRESPONSE']._serialized_end=1018
-  _globals['_INCIDENTALERTSSERVICE']._serialized_start=1114
-  _globals['_INCIDENTALERTSSERVICE']._serialized_end=1263
+  _globals['_ALERTSETTINGSSERVICE'].methods_by_name['GetAlertSettings']._loaded_options = None
+  _globals['_ALERTSETTINGSSERVICE'].methods_by_name['GetAlertSettings']._serialized_options = b'\220\002\001'
+  _globals['_ALERTSTATE']._serialized_start=1519
+  _globals['_ALERTSTATE']._serialized_end=1610
+  _globals['_ALERTSETTINGS']._serialized_start=152
+  _globals['_ALERTSETTINGS']._serialized_end=228
+  _globals['_GETALERTSETTINGSREQUEST']._serialized_start=230
+  _globals['_GETALERTSETTINGSREQUEST']._serialized_end=255
+  _globals['_GETALERTSETTINGSRESPONSE']._serialized_start=257
+  _globals['_GETALERTSETTINGSRESPONSE']._serialized_end=338
+  _globals['_UPDATEALERTSETTINGSREQUEST']._serialized_start=340
+  _globals['_UPDATEALERTSETTINGSREQUEST']._serialized_end=423
+  _globals['_UPDATEALERTSETTINGSRESPONSE']._serialized_start=425
+  _globals['_UPDATEALERTSETTINGSRESPONSE']._serialized_end=509
+  _globals['_INCIDENTALERT']._serialized_start=512
+  _globals['_INCIDENTALERT']._serialized_end=963
+  _globals['_INCIDENTALERT_LABELSENTRY']._serialized_start=918
+  _globals['_INCIDENTALERT_LABELSENTRY']._serialized_end=963
+  _globals['_INCIDENTALERTSUMMARY']._serialized_start=966
+  _globals['_INCIDENTALERTSUMMARY']._serialized_end=1179
+  _globals['_LISTINCIDENTALERTSREQUEST']._serialized_start=1181
+  _globals['_LISTINCIDENTALERTSREQUEST']._serialized_end=1300
+  _globals['_LISTINCIDENTALERTSRESPONSE']._serialized_start=1303
+  _globals['_LISTINCIDENTALERTSRESPONSE']._serialized_end=1517
+  _globals['_INCIDENTALERTSSERVICE']._serialized_start=1613
+  _globals['_INCIDENTALERTSSERVICE']._serialized_end=1762
+  _globals['_ALERTSETTINGSSERVICE']._serialized_start=1765
+  _globals['_ALERTSETTINGSSERVICE']._serialized_end=2031
 # @@protoc_insertion_point(module_scope)

@@ -20,8 +20,38 @@ ALERT_STATE_UNSPECIFIED: AlertState
 ALERT_STATE_FIRING: AlertState
 ALERT_STATE_RESOLVED: AlertState
 
+class AlertSettings(_message.Message):
+    __slots__ = ("flapping_threshold", "flapping_window_minutes")
+    FLAPPING_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    FLAPPING_WINDOW_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    flapping_threshold: int
+    flapping_window_minutes: int
+    def __init__(self, flapping_threshold: _Optional[int] = ..., flapping_window_minutes: _Optional[int] = ...) -> None: ...
+
+class GetAlertSettingsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetAlertSettingsResponse(_message.Message):
+    __slots__ = ("settings",)
+    SETTINGS_FIELD_NUMBER: _ClassVar[int]
+    settings: AlertSettings
+    def __init__(self, settings: _Optional[_Union[AlertSettings, _Mapping]] = ...) -> None: ...
+
+class UpdateAlertSettingsRequest(_message.Message):
+    __slots__ = ("settings",)
+    SETTINGS_FIELD_NUMBER: _ClassVar[int]
+    settings: AlertSettings
+    def __init__(self, settings: _Optional[_Union[AlertSettings, _Mapping]] = ...) -> None: ...
+
+class UpdateAlertSettingsResponse(_message.Message):
+    __slots__ = ("settings",)
+    SETTINGS_FIELD_NUMBER: _ClassVar[int]
+    settings: AlertSettings
+    def __init__(self, settings: _Optional[_Union[AlertSettings, _Mapping]] = ...) -> None: ...
+
 class IncidentAlert(_message.Message):
-    __slots__ = ("alert_key", "state", "severity", "labels", "first_seen", "last_seen", "state_changes")
+    __slots__ = ("alert_key", "state", "severity", "labels", "first_seen", "last_seen", "state_changes", "flapping", "flapping_until")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -36,6 +66,8 @@ class IncidentAlert(_message.Message):
     FIRST_SEEN_FIELD_NUMBER: _ClassVar[int]
     LAST_SEEN_FIELD_NUMBER: _ClassVar[int]
     STATE_CHANGES_FIELD_NUMBER: _ClassVar[int]
+    FLAPPING_FIELD_NUMBER: _ClassVar[int]
+    FLAPPING_UNTIL_FIELD_NUMBER: _ClassVar[int]
     alert_key: str
     state: AlertState
     severity: _incident_pb2.IncidentSeverity
@@ -43,17 +75,23 @@ class IncidentAlert(_message.Message):
     first_seen: _timestamp_pb2.Timestamp
     last_seen: _timestamp_pb2.Timestamp
     state_changes: int
-    def __init__(self, alert_key: _Optional[str] = ..., state: _Optional[_Union[AlertState, str]] = ..., severity: _Optional[_Union[_incident_pb2.IncidentSeverity, str]] = ..., labels: _Optional[_Mapping[str, str]] = ..., first_seen: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_seen: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state_changes: _Optional[int] = ...) -> None: ...
+    flapping: bool
+    flapping_until: _timestamp_pb2.Timestamp
+    def __init__(self, alert_key: _Optional[str] = ..., state: _Optional[_Union[AlertState, str]] = ..., severity: _Optional[_Union[_incident_pb2.IncidentSeverity, str]] = ..., labels: _Optional[_Mapping[str, str]] = ..., first_seen: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_seen: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state_changes: _Optional[int] = ..., flapping: _Optional[bool] = ..., flapping_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class IncidentAlertSummary(_message.Message):
-    __slots__ = ("highest_severity", "firing_alerts", "total_alerts")
+    __slots__ = ("highest_severity", "firing_alerts", "total_alerts", "flapping", "flapping_until")
     HIGHEST_SEVERITY_FIELD_NUMBER: _ClassVar[int]
     FIRING_ALERTS_FIELD_NUMBER: _ClassVar[int]
     TOTAL_ALERTS_FIELD_NUMBER: _ClassVar[int]
+    FLAPPING_FIELD_NUMBER: _ClassVar[int]
+    FLAPPING_UNTIL_FIELD_NUMBER: _ClassVar[int]
     highest_severity: _incident_pb2.IncidentSeverity
     firing_alerts: int
     total_alerts: int
-    def __init__(self, highest_severity: _Optional[_Union[_incident_pb2.IncidentSeverity, str]] = ..., firing_alerts: _Optional[int] = ..., total_alerts: _Optional[int] = ...) -> None: ...
+    flapping: bool
+    flapping_until: _timestamp_pb2.Timestamp
+    def __init__(self, highest_severity: _Optional[_Union[_incident_pb2.IncidentSeverity, str]] = ..., firing_alerts: _Optional[int] = ..., total_alerts: _Optional[int] = ..., flapping: _Optional[bool] = ..., flapping_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ListIncidentAlertsRequest(_message.Message):
     __slots__ = ("incident_id", "pagination")

@@ -102,3 +102,126 @@ class IncidentAlertsService:
             timeout,
             metadata,
             _registered_method=True)
+
+
+class AlertSettingsServiceStub:
+    """A team's alert settings.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.GetAlertSettings = channel.unary_unary(
+                '/incidents_service.v1.AlertSettingsService/GetAlertSettings',
+                request_serializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.GetAlertSettingsRequest.SerializeToString,
+                response_deserializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.GetAlertSettingsResponse.FromString,
+                _registered_method=True)
+        self.UpdateAlertSettings = channel.unary_unary(
+                '/incidents_service.v1.AlertSettingsService/UpdateAlertSettings',
+                request_serializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.UpdateAlertSettingsRequest.SerializeToString,
+                response_deserializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.UpdateAlertSettingsResponse.FromString,
+                _registered_method=True)
+
+
+class AlertSettingsServiceServicer:
+    """A team's alert settings.
+    """
+
+    def GetAlertSettings(self, request, context):
+        """The caller's team's settings (the defaults until changed). Permission:
+        incidents:read.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateAlertSettings(self, request, context):
+        """Replaces the caller's team's settings; they apply to alert events
+        received from then on. Permission: incidents:write. Errors:
+        INVALID_ARGUMENT for a value out of its range.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_AlertSettingsServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'GetAlertSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAlertSettings,
+                    request_deserializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.GetAlertSettingsRequest.FromString,
+                    response_serializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.GetAlertSettingsResponse.SerializeToString,
+            ),
+            'UpdateAlertSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateAlertSettings,
+                    request_deserializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.UpdateAlertSettingsRequest.FromString,
+                    response_serializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.UpdateAlertSettingsResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'incidents_service.v1.AlertSettingsService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('incidents_service.v1.AlertSettingsService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class AlertSettingsService:
+    """A team's alert settings.
+    """
+
+    @staticmethod
+    def GetAlertSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/incidents_service.v1.AlertSettingsService/GetAlertSettings',
+            incidents__service__api_dot_v1_dot_incident__alerts__pb2.GetAlertSettingsRequest.SerializeToString,
+            incidents__service__api_dot_v1_dot_incident__alerts__pb2.GetAlertSettingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateAlertSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/incidents_service.v1.AlertSettingsService/UpdateAlertSettings',
+            incidents__service__api_dot_v1_dot_incident__alerts__pb2.UpdateAlertSettingsRequest.SerializeToString,
+            incidents__service__api_dot_v1_dot_incident__alerts__pb2.UpdateAlertSettingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)

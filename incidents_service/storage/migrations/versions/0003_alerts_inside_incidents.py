@@ -1,4 +1,5 @@
-"""Alerts inside incidents (SPEC 16): each incident's alerts, and the highest severity it ever reached.
+"""Alerts inside incidents (SPEC 16): each incident's alerts, the highest severity it ever reached,
+flapping (until when an incident's alerts flap; each team's setting of what flapping is).
 
 Existing incidents get what the service would have given them: the highest severity from their event
 log (each event keeps the incident's severity right after it), and one alert per correlated incident,
@@ -28,7 +29,8 @@ UPDATE incidents SET highest_severity = COALESCE(
 """
 _BACKFILL_ALERTS = """
 INSERT INTO incident_alerts
-    (incident_id, alert_key, team_id, state, severity, labels, first_seen, last_seen, state_changes)
+    (incident_id, alert_key, team_id, state, severity, labels, first_seen, last_seen, state_changes,
+     recent_changes)
 SELECT i.id,
        i.correlation_key,
        i.team_id,
@@ -37,7 +39,8 @@ SELECT i.id,
        i.contextual_labels,
        i.created_at,
        COALESCE(i.last_state_update_time, i.created_at),
-       0
+       0,
+       '[]'
 FROM incidents i WHERE i.correlation_key IS NOT NULL
 """
 
@@ -45,6 +48,7 @@ FROM incidents i WHERE i.correlation_key IS NOT NULL
 def upgrade() -> None:
     labels = sa.JSON().with_variant(JSONB(), "postgresql")
     op.add_column("incidents", sa.Column("highest_severity", sa.SmallInteger(), nullable=True))
+    op.add_column("incidents", sa.Column("flapping_until", sa.DateTime(timezone=True), nullable=True))
     op.execute(sa.text(_BACKFILL_HIGHEST))
     op.create_table(
         "incident_alerts",
@@ -57,6 +61,8 @@ def upgrade() -> None:
         sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
         sa.Column("state_changes", sa.Integer(), nullable=False),
+        sa.Column("recent_changes", sa.JSON(), nullable=False),
+        sa.Column("flapping_until", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["incident_id"],
             ["incidents.id"],
@@ -69,10 +75,22 @@ def upgrade() -> None:
         "ix_incident_alerts_incident_first_seen", "incident_alerts", ["incident_id", "first_seen", "alert_key"]
     )
     op.execute(sa.text(_BACKFILL_ALERTS))
+    op.create_table(
+        "team_alert_settings",
+        sa.Column("team_id", sa.String(length=36), nullable=False),
+        sa.Column("flapping_threshold", sa.Integer(), nullable=False),
+        sa.Column("flapping_window_seconds", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["team_id"], ["teams.id"], name=op.f("fk_team_alert_settings_team_id_teams"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("team_id", name=op.f("pk_team_alert_settings")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("team_alert_settings")
     op.drop_index("ix_incident_alerts_incident_first_seen", table_name="incident_alerts")
     op.drop_table("incident_alerts")
     # In place on both databases (see 0002: SQLite's batch mode would drop `incidents`, cascading).
-    op.execute(sa.text("ALTER TABLE incidents DROP COLUMN highest_severity"))
+    for column in ("flapping_until", "highest_severity"):
+        op.execute(sa.text(f"ALTER TABLE incidents DROP COLUMN {column}"))
