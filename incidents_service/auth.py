@@ -39,6 +39,7 @@ _NOTES = "/incidents_service.v1.IncidentNotesService/"
 _INSIGHTS = "/incidents_service.v1.IncidentInsightsService/"
 _ALERTS = "/incidents_service.v1.IncidentAlertsService/"
 _ALERT_SETTINGS = "/incidents_service.v1.AlertSettingsService/"
+_MAINTENANCE = "/incidents_service.v1.MaintenanceWindowsService/"
 
 # The permission each rpc needs (SPEC section 2). An rpc missing here is refused, never let through.
 METHOD_PERMISSIONS: dict[str, str] = {
@@ -77,6 +78,9 @@ METHOD_PERMISSIONS: dict[str, str] = {
     _ALERTS + "ListIncidentAlerts": READ,
     _ALERT_SETTINGS + "GetAlertSettings": READ,
     _ALERT_SETTINGS + "UpdateAlertSettings": WRITE,
+    _MAINTENANCE + "CreateMaintenanceWindow": WRITE,
+    _MAINTENANCE + "ListMaintenanceWindows": READ,
+    _MAINTENANCE + "DeleteMaintenanceWindow": WRITE,
     _NOTES + "CreateNote": WRITE,
     _NOTES + "UpdateNote": WRITE,
     _NOTES + "DeleteNote": WRITE,

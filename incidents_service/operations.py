@@ -27,6 +27,7 @@ from incidents_service.domain.errors import (
     ResponseTooLarge,
     StorageUnavailable,
 )
+from incidents_service.domain.maintenance import LabelMatcher, MaintenanceState, MaintenanceWindow, maintenance_state
 from incidents_service.domain.model import (
     Action,
     Alert,
@@ -39,6 +40,7 @@ from incidents_service.domain.model import (
     IncidentState,
     MetaLabels,
     Severity,
+    new_id,
 )
 from incidents_service.domain.notes import Note
 from incidents_service.domain.queries import (
@@ -93,6 +95,17 @@ class IncidentAlerts:
     firing_alerts: int
     total_alerts: int
     flapping_until: datetime | None
+    maintenance: MaintenanceState
+
+
+@dataclass(frozen=True)
+class MaintenanceDraft:
+    """CreateMaintenanceWindow's input, validated."""
+
+    name: str
+    matchers: tuple[LabelMatcher, ...]
+    starts_at: datetime
+    ends_at: datetime
 
 
 @dataclass(frozen=True)
@@ -155,6 +168,8 @@ class IncidentOperations:
                 if found is not None:
                     found.alerts = stored_alerts.get(found.id, {})
             flapping = uow.alerts.flapping_policy()
+            moments = [event.timestamp for event in events]
+            windows = uow.maintenance.running_between(min(moments), max(moments)) if events else []
             created: dict[str, Incident] = {}
             changed: dict[str, Incident] = {}
             results: list[AlertEventResult] = []
@@ -167,11 +182,11 @@ class IncidentOperations:
                     if event.state is IncidentState.RESOLVED:
                         results.append(AlertEventResult(AlertOutcome.IGNORED, None))
                         continue
-                    incident = _naming_event(index, Incident.open_from_alert, team_id, event)
+                    incident = _naming_event(index, Incident.open_from_alert, team_id, event, windows)
                     open_by_key[event.correlation_key] = created[incident.id] = incident
                     outcome = AlertOutcome.CREATED
                 else:
-                    outcome = _naming_event(index, incident.apply_alert, event, flapping)
+                    outcome = _naming_event(index, incident.apply_alert, event, flapping, windows)
                     if incident.id not in created:
                         changed[incident.id] = incident
                 seen[event.cx_event_key] = incident.id
@@ -503,7 +518,7 @@ class IncidentOperations:
             incident = uow.incidents.get(incident_id)
             if incident is None:
                 raise NotFound("incident", [incident_id])
-            total, firing = uow.alerts.counts_of(incident_id)
+            total, firing, maintained = uow.alerts.counts_of(incident_id, self.now())
             alerts = uow.alerts.page_of(incident_id, page.after, page.size + 1)
         next_after = None
         if len(alerts) > page.size:
@@ -513,11 +528,42 @@ class IncidentOperations:
         positions: list[tuple[Any, ...]] = [(alert.first_seen, alert.key) for alert in shown]
         known = page.known_total if page.known_total is not None else total
         listed = Page(items=shown, total_size=known, next_after=next_after, positions=positions)
-        return IncidentAlerts(listed, incident.peak_severity, firing, total, incident.flapping_until)
+        state = maintenance_state(maintained, total)
+        return IncidentAlerts(listed, incident.peak_severity, firing, total, incident.flapping_until, state)
 
     def alert_settings(self, team_id: str) -> FlappingPolicy:
         with self._read(team_id) as uow:
             return uow.alerts.flapping_policy()
+
+    # ---- maintenance windows (SPEC 16) -------------------------------------------------------------
+
+    def create_maintenance_window(self, team_id: str, actor: str, draft: MaintenanceDraft) -> MaintenanceWindow:
+        def work(uow: UnitOfWork) -> MaintenanceWindow:
+            now = self.now()
+            if uow.maintenance.count_not_ended(now) >= limits.MAX_MAINTENANCE_WINDOWS:
+                raise InvalidArgument.single(
+                    "window",
+                    f"the team already has the limit of {limits.MAX_MAINTENANCE_WINDOWS} running or upcoming "
+                    "maintenance windows; delete one first",
+                )
+            window = MaintenanceWindow(new_id(), draft.name, draft.matchers, draft.starts_at, draft.ends_at, actor, now)
+            uow.maintenance.add(window)
+            return window
+
+        return self._write(team_id, work)
+
+    def maintenance_windows(self, team_id: str) -> list[MaintenanceWindow]:
+        with self._read(team_id) as uow:
+            return uow.maintenance.not_ended(self.now())
+
+    def delete_maintenance_window(self, team_id: str, window_id: str) -> str:
+        def work(uow: UnitOfWork) -> str:
+            if not uow.maintenance.delete(window_id):
+                raise NotFound("maintenance window", [window_id])
+            uow.alerts.leave_maintenance_window(window_id)
+            return window_id
+
+        return self._write(team_id, work)
 
     def update_alert_settings(self, team_id: str, flapping: FlappingPolicy) -> FlappingPolicy:
         def work(uow: UnitOfWork) -> FlappingPolicy:

@@ -39,7 +39,11 @@ from incidents_service_api.v1 import incidents_service_api_pb2 as api
 from incidents_service_api.v1 import incidents_service_api_pb2_grpc as api_grpc
 from sqlalchemy import Engine
 
-from incidents_service.api.alerts_servicers import AlertSettingsServicer, IncidentAlertsServicer
+from incidents_service.api.alerts_servicers import (
+    AlertSettingsServicer,
+    IncidentAlertsServicer,
+    MaintenanceWindowsServicer,
+)
 from incidents_service.api.calls import Calls
 from incidents_service.api.http import (
     ConnectService,
@@ -74,6 +78,7 @@ SERVICE_NAMES = (
     ins.DESCRIPTOR.services_by_name["IncidentInsightsService"].full_name,
     alr.DESCRIPTOR.services_by_name["IncidentAlertsService"].full_name,
     alr.DESCRIPTOR.services_by_name["AlertSettingsService"].full_name,
+    alr.DESCRIPTOR.services_by_name["MaintenanceWindowsService"].full_name,
 )
 # The asyncio health servicer (grpc_health.v1.health.aio), which grpc-stubs does not know yet.
 AsyncHealthServicer: Any = health.aio.HealthServicer  # type: ignore[attr-defined]
@@ -207,6 +212,11 @@ class IncidentsServer:
                 AlertSettingsServicer(self.operations),
                 alr_grpc.add_AlertSettingsServiceServicer_to_server,
                 alr_connect.AlertSettingsServiceASGIApplication,
+            ),
+            ServedService(
+                MaintenanceWindowsServicer(self.operations),
+                alr_grpc.add_MaintenanceWindowsServiceServicer_to_server,
+                alr_connect.MaintenanceWindowsServiceASGIApplication,
             ),
         ]
 

@@ -24,9 +24,12 @@ SPEC_PERMISSIONS = {
             "GetIncidentStatistics",
             "ListIncidentAlerts",
             "GetAlertSettings",
+            "ListMaintenanceWindows",
         )
     },
     "UpdateAlertSettings": "incidents:write",
+    "CreateMaintenanceWindow": "incidents:write",
+    "DeleteMaintenanceWindow": "incidents:write",
     "AssignIncidents": "incidents:assign",
     "UnassignIncidents": "incidents:assign",
     "AcknowledgeIncidents": "incidents:acknowledge",

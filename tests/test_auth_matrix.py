@@ -2,8 +2,8 @@
 
 The rpcs come from the service descriptors (IncidentsService 19, AlertIngestionService 1,
 IncidentManagementService 3, IncidentNotesService 5, IncidentInsightsService 2, IncidentAlertsService 1,
-AlertSettingsService 2), each with a valid request on a real incident (and note) of the caller's team, so
-a call let through by mistake would succeed and be seen. Every rpc is called:
+AlertSettingsService 2, MaintenanceWindowsService 3), each with a valid request on a real incident (and
+note) of the caller's team, so a call let through by mistake would succeed and be seen. Every rpc is called:
 
 - with no metadata, a malformed authorization header, an unknown key, a revoked key: UNAUTHENTICATED;
 - with a key holding every permission but the one the rpc needs: PERMISSION_DENIED naming it;
@@ -40,6 +40,7 @@ from google.protobuf.wrappers_pb2 import UInt32Value
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 from incidents_service_api.v1 import incident_alerts_pb2 as alr
+from incidents_service_api.v1 import incident_alerts_pb2_grpc as alr_grpc
 from incidents_service_api.v1 import incident_insights_pb2 as ins
 from incidents_service_api.v1 import incident_insights_pb2_grpc as ins_grpc
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
@@ -57,6 +58,7 @@ SERVICES = [
     ins.DESCRIPTOR.services_by_name["IncidentInsightsService"],
     alr.DESCRIPTOR.services_by_name["IncidentAlertsService"],
     alr.DESCRIPTOR.services_by_name["AlertSettingsService"],
+    alr.DESCRIPTOR.services_by_name["MaintenanceWindowsService"],
 ]
 EXPECTED_RPC_COUNTS = {
     "com.coralogixapis.incidents.v1.IncidentsService": 19,
@@ -66,6 +68,7 @@ EXPECTED_RPC_COUNTS = {
     "incidents_service.v1.IncidentInsightsService": 2,
     "incidents_service.v1.IncidentAlertsService": 1,
     "incidents_service.v1.AlertSettingsService": 2,
+    "incidents_service.v1.MaintenanceWindowsService": 3,
 }
 
 
@@ -79,9 +82,18 @@ class Target:
     correlation_key: str
     label: str  # the value of its contextual label `tag`, unique to it
     note_id: str  # a note on it
+    window_id: str  # a maintenance window of its team (ended, matching its label)
 
     def names(self) -> list[str]:
-        return [self.incident_id, self.event_id, self.cx_event_key, self.correlation_key, self.label, self.note_id]
+        return [
+            self.incident_id,
+            self.event_id,
+            self.cx_event_key,
+            self.correlation_key,
+            self.label,
+            self.note_id,
+            self.window_id,
+        ]
 
 
 def _hex() -> str:
@@ -91,7 +103,13 @@ def _hex() -> str:
 def _missing_target() -> Target:
     """Names of the same shapes and lengths as a real Target's, that exist in no team."""
     return Target(
-        str(uuid.uuid4()), str(uuid.uuid4()), f"cx-{_hex()}", f"corr-{_hex()}", f"tag-{_hex()}", str(uuid.uuid4())
+        str(uuid.uuid4()),
+        str(uuid.uuid4()),
+        f"cx-{_hex()}",
+        f"corr-{_hex()}",
+        f"tag-{_hex()}",
+        str(uuid.uuid4()),
+        str(uuid.uuid4()),
     )
 
 
@@ -116,6 +134,16 @@ def _statistics_request(incident_filter: pb.IncidentQueryFilter, label_key: str)
         to_time=Timestamp(seconds=now + 86_400),
         bucket_count=4,
         contextual_label_key=label_key,
+    )
+
+
+def _ended_window(label: str) -> alr.MaintenanceWindow:
+    """A maintenance window that ended yesterday, matching the target's label: it changes nothing the tests
+    see, and the many the matrix makes stay under the team's cap of running and upcoming windows."""
+    return alr.MaintenanceWindow(
+        matchers=[alr.LabelMatcher(key="tag", value=label)],
+        starts_at=Timestamp(seconds=int(time.time()) - 90_000),
+        ends_at=Timestamp(seconds=int(time.time()) - 86_400),
     )
 
 
@@ -172,6 +200,9 @@ REQUESTS: dict[str, Callable[[Target], Message]] = {
     "UpdateAlertSettings": lambda t: alr.UpdateAlertSettingsRequest(
         settings=alr.AlertSettings(flapping_threshold=4, flapping_window_minutes=30)
     ),
+    "CreateMaintenanceWindow": lambda t: alr.CreateMaintenanceWindowRequest(window=_ended_window(t.label)),
+    "ListMaintenanceWindows": lambda t: alr.ListMaintenanceWindowsRequest(),
+    "DeleteMaintenanceWindow": lambda t: alr.DeleteMaintenanceWindowRequest(id=t.window_id),
 }
 
 # Rpcs that name one incident (by id, event id or correlation key): another team's is NOT_FOUND.
@@ -197,6 +228,7 @@ NAMING_RPCS = {
     "GetNote": "note_id",
     "UpdateNote": "note_id",
     "DeleteNote": "note_id",
+    "DeleteMaintenanceWindow": "window_id",
 }
 BATCH_RPCS = {
     "AssignIncidents",
@@ -290,7 +322,13 @@ def _seed(client: Client, name: str = "target") -> Target:
     note = ins_grpc.IncidentNotesServiceStub(client.channel).CreateNote(
         ins.CreateNoteRequest(incident_id=incident_id, body=f"note on {name}"), metadata=client.metadata
     )
-    return Target(incident_id, events.incident_events[0].id.value, cx_event_key, correlation_key, label, note.note.id)
+    window = alr_grpc.MaintenanceWindowsServiceStub(client.channel).CreateMaintenanceWindow(
+        alr.CreateMaintenanceWindowRequest(window=_ended_window(label)), metadata=client.metadata
+    )
+    return Target(
+        incident_id, events.incident_events[0].id.value, cx_event_key, correlation_key, label, note.note.id,
+        window.window.id,
+    )  # fmt: skip
 
 
 def _state(client: Client, target: Target) -> tuple[bytes, bytes, bytes, int]:
@@ -349,7 +387,7 @@ def test_the_matrix_covers_every_rpc_of_every_service_with_the_permission_of_spe
     counts = {service.full_name: len(service.methods) for service in SERVICES}
     assert counts == EXPECTED_RPC_COUNTS
     names = {rpc.name for rpc in RPCS}
-    assert len(names) == len(RPCS) == 33
+    assert len(names) == len(RPCS) == 36
     assert set(REQUESTS) == names
     assert set(SPEC_PERMISSIONS) == names
     assert {rpc.path: rpc.permission for rpc in RPCS} == auth.METHOD_PERMISSIONS

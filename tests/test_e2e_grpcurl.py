@@ -44,6 +44,7 @@ NOTES = "incidents_service.v1.IncidentNotesService"
 INSIGHTS = "incidents_service.v1.IncidentInsightsService"
 ALERTS = "incidents_service.v1.IncidentAlertsService"
 ALERT_SETTINGS = "incidents_service.v1.AlertSettingsService"
+MAINTENANCE = "incidents_service.v1.MaintenanceWindowsService"
 KEY_PATTERN = re.compile(r"ik_[0-9a-f]{12}_[A-Za-z0-9_-]{43}")
 
 
@@ -184,6 +185,7 @@ def test_reflection_lists_every_service(served):
         INSIGHTS,
         ALERTS,
         ALERT_SETTINGS,
+        MAINTENANCE,
         "grpc.health.v1.Health",
         "grpc.reflection.v1alpha.ServerReflection",
     }

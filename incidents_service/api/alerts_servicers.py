@@ -75,3 +75,38 @@ class AlertSettingsServicer(alr_grpc.AlertSettingsServiceServicer):
         convert.check_violations(out)
         saved = self._operations.update_alert_settings(current_caller().team_id, flapping)
         return alr.UpdateAlertSettingsResponse(settings=alerts_wire.alert_settings_to_wire(saved))
+
+
+class MaintenanceWindowsServicer(alr_grpc.MaintenanceWindowsServiceServicer):
+    """incidents_service.v1.MaintenanceWindowsService."""
+
+    def __init__(self, operations: IncidentOperations) -> None:
+        self._operations = operations
+
+    def CreateMaintenanceWindow(
+        self, request: alr.CreateMaintenanceWindowRequest, context: grpc.ServicerContext
+    ) -> alr.CreateMaintenanceWindowResponse:
+        out: list[FieldViolation] = []
+        draft = alerts_wire.maintenance_draft_from_wire("window", request.window, out)
+        convert.check_violations(out)
+        assert draft is not None  # no violation: every part decoded
+        caller = current_caller()
+        window = self._operations.create_maintenance_window(caller.team_id, caller.principal, draft)
+        return alr.CreateMaintenanceWindowResponse(window=alerts_wire.maintenance_window_to_wire(window))
+
+    def ListMaintenanceWindows(
+        self, request: alr.ListMaintenanceWindowsRequest, context: grpc.ServicerContext
+    ) -> alr.ListMaintenanceWindowsResponse:
+        windows = self._operations.maintenance_windows(current_caller().team_id)
+        return alr.ListMaintenanceWindowsResponse(
+            windows=[alerts_wire.maintenance_window_to_wire(window) for window in windows]
+        )
+
+    def DeleteMaintenanceWindow(
+        self, request: alr.DeleteMaintenanceWindowRequest, context: grpc.ServicerContext
+    ) -> alr.DeleteMaintenanceWindowResponse:
+        out: list[FieldViolation] = []
+        window_id = convert.required_id("id", request.id, True, out)
+        convert.check_violations(out)
+        deleted = self._operations.delete_maintenance_window(current_caller().team_id, window_id)
+        return alr.DeleteMaintenanceWindowResponse(id=deleted)

@@ -16,6 +16,7 @@ from typing import Any
 
 from incidents_service.domain.errors import FieldViolation, InvalidArgument
 from incidents_service.domain.limits import MAX_FLAPPING_THRESHOLD, MAX_LABELS_PER_KIND
+from incidents_service.domain.maintenance import MaintenanceWindow, covering_window
 
 
 class Severity(enum.IntEnum):
@@ -188,6 +189,9 @@ class Alert:
     # moment it stops flapping unless it changes again (None: it never flapped).
     recent_changes: list[datetime] = field(default_factory=list)
     flapping_until: datetime | None = None
+    # The maintenance window that covered it at its last event, and when that window ends.
+    maintenance_window_id: str | None = None
+    maintenance_until: datetime | None = None
     # Storage bookkeeping: whether its row exists, and whether this unit of work changed it.
     stored: bool = field(default=False, compare=False)
     changed: bool = field(default=True, compare=False)
@@ -210,6 +214,19 @@ class Alert:
 
     def is_flapping(self, at: datetime) -> bool:
         return self.flapping_until is not None and at < self.flapping_until
+
+    def in_maintenance(self, at: datetime) -> bool:
+        return self.maintenance_until is not None and at < self.maintenance_until
+
+    def opens_incidents(self, at: datetime) -> bool:
+        """Whether its firing opens or reopens its incident: not while it flaps or is in maintenance."""
+        return not self.is_flapping(at) and not self.in_maintenance(at)
+
+    def check_maintenance(self, windows: Iterable[MaintenanceWindow], at: datetime) -> None:
+        """Which window (if any) covers it at `at`, as its labels are now."""
+        window = covering_window(windows, self.labels, at)
+        self.maintenance_window_id = window.id if window is not None else None
+        self.maintenance_until = window.ends_at if window is not None else None
 
     def observe(self, event: AlertEvent, flapping: FlappingPolicy = DEFAULT_FLAPPING) -> bool:
         """A newer event of this alert; False (and no change) for one older than the alert's last."""
@@ -332,8 +349,11 @@ class Incident:
 
     def suppresses_notifications(self, at: datetime) -> bool:
         """The one place notifications ask whether this incident's changes at `at` notify anyone: not
-        while one of its alerts flaps (SPEC 16). A running snooze is asked separately (`is_muted`)."""
-        return self.is_flapping(at)
+        while one of its alerts flaps, nor while every alert of it that fires is in maintenance
+        (SPEC 16; its alerts as ingestion loads them: all that fire). A running snooze is asked
+        separately (`is_muted`)."""
+        firing = [alert for alert in self.alerts.values() if alert.firing]
+        return self.is_flapping(at) or (bool(firing) and all(alert.in_maintenance(at) for alert in firing))
 
     @property
     def peak_severity(self) -> Severity:
@@ -382,8 +402,9 @@ class Incident:
     # ---- creation ------------------------------------------------------------------------------
 
     @classmethod
-    def open_from_alert(cls, team_id: str, alert: AlertEvent) -> Incident:
-        """First TRIGGERED alert event of a correlation key with no open incident."""
+    def open_from_alert(cls, team_id: str, alert: AlertEvent, windows: Iterable[MaintenanceWindow] = ()) -> Incident:
+        """First TRIGGERED alert event of a correlation key with no open incident. An alert in
+        maintenance is recorded in an incident it does not open: its status is RESOLVED from the start."""
         incident = cls(
             id=new_id(),
             team_id=team_id,
@@ -405,8 +426,11 @@ class Incident:
         )
         _set_name_labels(incident)
         first = Alert.first_seen_in(incident.id, alert)
+        first.check_maintenance(windows, alert.timestamp)
         incident.alerts[first.key] = first
         incident.severity = incident.highest_severity = first.severity
+        if not first.opens_incidents(alert.timestamp):
+            incident._mark_resolved(alert.timestamp)
         incident._record(
             EventType.OPEN,
             alert.timestamp,
@@ -458,7 +482,12 @@ class Incident:
 
     # ---- alert events --------------------------------------------------------------------------
 
-    def apply_alert(self, alert: AlertEvent, flapping: FlappingPolicy = DEFAULT_FLAPPING) -> AlertOutcome:
+    def apply_alert(
+        self,
+        alert: AlertEvent,
+        flapping: FlappingPolicy = DEFAULT_FLAPPING,
+        windows: Iterable[MaintenanceWindow] = (),
+    ) -> AlertOutcome:
         """A new (not duplicate) alert event for this open incident's correlation key.
 
         The event changes its alert (unless older than the alert's last event); the incident's state and
@@ -468,12 +497,13 @@ class Incident:
         outcome = AlertOutcome.UPDATED
         observed = self._observe_alert(alert, flapping)
         if observed is not None:
+            observed.check_maintenance(windows, alert.timestamp)
             if observed.flapping_until is not None and (
                 self.flapping_until is None or observed.flapping_until > self.flapping_until
             ):
                 self.flapping_until = observed.flapping_until
-            # A flapping alert firing again does not reopen the incident (SPEC 16).
-            reopens = not observed.is_flapping(alert.timestamp)
+            # A flapping alert, or one in maintenance, does not reopen the incident (SPEC 16).
+            reopens = observed.opens_incidents(alert.timestamp)
             if alert.state is IncidentState.TRIGGERED and self.status is IncidentStatus.RESOLVED and reopens:
                 outcome = AlertOutcome.REOPENED
                 self.status = IncidentStatus.TRIGGERED

@@ -30,6 +30,8 @@ _UPDATE = (
         state_changes=bindparam("state_changes"),
         recent_changes=bindparam("recent_changes"),
         flapping_until=bindparam("flapping_until"),
+        maintenance_window_id=bindparam("maintenance_window_id"),
+        maintenance_until=bindparam("maintenance_until"),
     )
 )
 _s = team_alert_settings.c
@@ -103,12 +105,23 @@ class AlertRepository:
 
     # ---- reads ---------------------------------------------------------------------------------
 
-    def counts_of(self, incident_id: str) -> tuple[int, int]:
-        """How many alerts the incident holds, and how many of them fire."""
+    def counts_of(self, incident_id: str, now: datetime) -> tuple[int, int, int]:
+        """How many alerts the incident holds, how many of them fire, and how many are in maintenance."""
         firing = func.count().filter(_c.state == AlertState.FIRING.value)
-        statement = select(func.count(), firing).where(_c.team_id == self._team_id, _c.incident_id == incident_id)
-        total, firing_count = self._connection.execute(statement).one()
-        return int(total), int(firing_count)
+        maintained = func.count().filter(_c.maintenance_until > now)
+        statement = select(func.count(), firing, maintained).where(
+            _c.team_id == self._team_id, _c.incident_id == incident_id
+        )
+        total, firing_count, maintained_count = self._connection.execute(statement).one()
+        return int(total), int(firing_count), int(maintained_count)
+
+    def leave_maintenance_window(self, window_id: str) -> None:
+        """Alerts a deleted window covered are in maintenance no more."""
+        self._connection.execute(
+            update(incident_alerts)
+            .where(_c.team_id == self._team_id, _c.maintenance_window_id == window_id)
+            .values(maintenance_window_id=None, maintenance_until=None)
+        )
 
     def page_of(self, incident_id: str, after: Sequence[Any] | None, size: int) -> list[Alert]:
         """Up to `size` alerts of the incident in first-seen order (first_seen, alert_key), after a position."""
@@ -132,6 +145,8 @@ def _values(team_id: str, alert: Alert) -> dict[str, Any]:
         "state_changes": alert.state_changes,
         "recent_changes": [moment.isoformat() for moment in alert.recent_changes],
         "flapping_until": alert.flapping_until,
+        "maintenance_window_id": alert.maintenance_window_id,
+        "maintenance_until": alert.maintenance_until,
     }
 
 
@@ -147,6 +162,8 @@ def _alert_from_row(row: Row[Any]) -> Alert:
         state_changes=row.state_changes,
         recent_changes=[datetime.fromisoformat(moment) for moment in row.recent_changes],
         flapping_until=row.flapping_until,
+        maintenance_window_id=row.maintenance_window_id,
+        maintenance_until=row.maintenance_until,
         stored=True,
         changed=False,
     )

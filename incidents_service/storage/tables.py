@@ -241,6 +241,9 @@ incident_alerts = Table(
     # Its latest state changes (ISO times) and until when it flaps (SPEC 16).
     Column("recent_changes", JSON(), nullable=False),
     Column("flapping_until", UTCDateTime(), nullable=True),
+    # The maintenance window that covered it at its last event, and its end (SPEC 16).
+    Column("maintenance_window_id", String(36), nullable=True),
+    Column("maintenance_until", UTCDateTime(), nullable=True),
 )
 # An incident's alerts in the order they were first seen, and keyset pages over them.
 Index(
@@ -258,3 +261,19 @@ team_alert_settings = Table(
     Column("flapping_threshold", Integer(), nullable=False),
     Column("flapping_window_seconds", Integer(), nullable=False),
 )
+
+# A team's maintenance windows (SPEC 16): alerts their matchers match, while they run, open nothing.
+maintenance_windows = Table(
+    "maintenance_windows",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("team_id", String(36), ForeignKey("teams.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(1024), nullable=False),
+    Column("matchers", JSON(), nullable=False),  # [[key, value, not_equal], ...]
+    Column("starts_at", UTCDateTime(), nullable=False),
+    Column("ends_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(1024), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+# Ingestion reads the windows of a team that have not ended.
+Index("ix_maintenance_windows_team_ends", maintenance_windows.c.team_id, maintenance_windows.c.ends_at)

@@ -28,6 +28,7 @@ from incidents_service.domain.errors import (
 )
 from incidents_service.storage.alerts import AlertRepository
 from incidents_service.storage.database import interrupt, is_sqlite
+from incidents_service.storage.maintenance import MaintenanceRepository
 from incidents_service.storage.notes import NoteRepository
 from incidents_service.storage.python_turns import TURNS
 from incidents_service.storage.repository import IncidentRepository
@@ -57,6 +58,7 @@ class UnitOfWork:
     incidents: IncidentRepository
     notes: NoteRepository
     alerts: AlertRepository
+    maintenance: MaintenanceRepository
     access: AccessRepository
 
     def __init__(self, engine: Engine, team_id: str, write: bool) -> None:
@@ -96,6 +98,7 @@ class UnitOfWork:
         self.incidents = IncidentRepository(connection, self._team_id, lock_rows=self._write)
         self.notes = NoteRepository(connection, self._team_id, lock_rows=self._write)
         self.alerts = AlertRepository(connection, self._team_id)
+        self.maintenance = MaintenanceRepository(connection, self._team_id)
         self.access = AccessRepository(connection)
         key_id = _writing_key.get()
         if self._write and key_id is not None:

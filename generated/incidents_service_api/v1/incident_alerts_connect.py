@@ -21,7 +21,7 @@ from connectrpc.protocol import ProtocolType
 from connectrpc.server import ConnectASGIApplication, DEFAULT_READ_MAX_BYTES, Endpoint
 from pyqwest import Client
 
-from .incident_alerts_pb2 import GetAlertSettingsRequest, GetAlertSettingsResponse, ListIncidentAlertsRequest, ListIncidentAlertsResponse, UpdateAlertSettingsRequest, UpdateAlertSettingsResponse
+from .incident_alerts_pb2 import CreateMaintenanceWindowRequest, CreateMaintenanceWindowResponse, DeleteMaintenanceWindowRequest, DeleteMaintenanceWindowResponse, GetAlertSettingsRequest, GetAlertSettingsResponse, ListIncidentAlertsRequest, ListIncidentAlertsResponse, ListMaintenanceWindowsRequest, ListMaintenanceWindowsResponse, UpdateAlertSettingsRequest, UpdateAlertSettingsResponse
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Iterable, Mapping
@@ -143,6 +143,198 @@ class IncidentAlertsServiceClient(ConnectClient):
             headers=headers,
             timeout_ms=timeout_ms,
             use_get=use_get,
+        )
+
+class MaintenanceWindowsService(Protocol):
+    """
+    A team's maintenance windows.
+    """
+    async def create_maintenance_window(self, request: CreateMaintenanceWindowRequest, ctx: RequestContext[CreateMaintenanceWindowRequest, CreateMaintenanceWindowResponse], /) -> CreateMaintenanceWindowResponse:
+        """
+        Plans a window. Permission: incidents:write. Errors: INVALID_ARGUMENT
+        for no matcher or more than 32, a bad label key or value, ends_at not
+        after starts_at or more than 31 days after it, or when the team already
+        has 100 running or upcoming windows.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def list_maintenance_windows(self, request: ListMaintenanceWindowsRequest, ctx: RequestContext[ListMaintenanceWindowsRequest, ListMaintenanceWindowsResponse], /) -> ListMaintenanceWindowsResponse:
+        """
+        The team's running and upcoming windows (at most 100), soonest first.
+        Permission: incidents:read.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def delete_maintenance_window(self, request: DeleteMaintenanceWindowRequest, ctx: RequestContext[DeleteMaintenanceWindowRequest, DeleteMaintenanceWindowResponse], /) -> DeleteMaintenanceWindowResponse:
+        """
+        Deletes a window: the alerts it covered are in maintenance no more.
+        NOT_FOUND when it does not exist. Permission: incidents:write.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+
+class MaintenanceWindowsServiceASGIApplication(ConnectASGIApplication[MaintenanceWindowsService]):
+    def __init__(
+        self,
+        service: MaintenanceWindowsService | AsyncGenerator[MaintenanceWindowsService],
+        *,
+        interceptors: Iterable[Interceptor] = (),
+        read_max_bytes: int | None = DEFAULT_READ_MAX_BYTES,
+        compressions: Iterable[Compression] | None = None,
+        codecs: Iterable[Codec] | None = _DEFAULT_CODECS,
+    ) -> None:
+        super().__init__(
+            service=service,
+            endpoints=lambda svc: {
+                "/incidents_service.v1.MaintenanceWindowsService/CreateMaintenanceWindow": Endpoint.unary(
+                    method=MethodInfo(
+                        name="CreateMaintenanceWindow",
+                        service_name="incidents_service.v1.MaintenanceWindowsService",
+                        input=CreateMaintenanceWindowRequest,
+                        output=CreateMaintenanceWindowResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.create_maintenance_window,
+                ),
+                "/incidents_service.v1.MaintenanceWindowsService/ListMaintenanceWindows": Endpoint.unary(
+                    method=MethodInfo(
+                        name="ListMaintenanceWindows",
+                        service_name="incidents_service.v1.MaintenanceWindowsService",
+                        input=ListMaintenanceWindowsRequest,
+                        output=ListMaintenanceWindowsResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.list_maintenance_windows,
+                ),
+                "/incidents_service.v1.MaintenanceWindowsService/DeleteMaintenanceWindow": Endpoint.unary(
+                    method=MethodInfo(
+                        name="DeleteMaintenanceWindow",
+                        service_name="incidents_service.v1.MaintenanceWindowsService",
+                        input=DeleteMaintenanceWindowRequest,
+                        output=DeleteMaintenanceWindowResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.delete_maintenance_window,
+                ),
+            },
+            interceptors=interceptors,
+            read_max_bytes=read_max_bytes,
+            compressions=compressions,
+            codecs=codecs,
+        )
+
+    @property
+    def path(self) -> str:
+        """Returns the URL path to mount the application to when serving multiple applications."""
+        return "/incidents_service.v1.MaintenanceWindowsService"
+
+
+class MaintenanceWindowsServiceClient(ConnectClient):
+    """
+    A team's maintenance windows.
+    """
+    def __init__(
+        self,
+        address: str,
+        *,
+        codec: Codec | None = _PROTO_BINARY_CODEC,
+        protocol: ProtocolType = ProtocolType.CONNECT,
+        accept_compression: Iterable[Compression] | None = None,
+        send_compression: Compression | None = _GZIP_COMPRESSION,
+        timeout_ms: int | None = None,
+        read_max_bytes: int | None = None,
+        interceptors: Iterable[Interceptor] = (),
+        http_client: Client | None = None,
+    ) -> None:
+        super().__init__(
+            address=address,
+            codec=codec,
+            protocol=protocol,
+            accept_compression=accept_compression,
+            send_compression=send_compression,
+            timeout_ms=timeout_ms,
+            read_max_bytes=read_max_bytes,
+            interceptors=interceptors,
+            http_client=http_client,
+        )
+    async def create_maintenance_window(
+        self,
+        request: CreateMaintenanceWindowRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> CreateMaintenanceWindowResponse:
+        """
+        Plans a window. Permission: incidents:write. Errors: INVALID_ARGUMENT
+        for no matcher or more than 32, a bad label key or value, ends_at not
+        after starts_at or more than 31 days after it, or when the team already
+        has 100 running or upcoming windows.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="CreateMaintenanceWindow",
+                service_name="incidents_service.v1.MaintenanceWindowsService",
+                input=CreateMaintenanceWindowRequest,
+                output=CreateMaintenanceWindowResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def list_maintenance_windows(
+        self,
+        request: ListMaintenanceWindowsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> ListMaintenanceWindowsResponse:
+        """
+        The team's running and upcoming windows (at most 100), soonest first.
+        Permission: incidents:read.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ListMaintenanceWindows",
+                service_name="incidents_service.v1.MaintenanceWindowsService",
+                input=ListMaintenanceWindowsRequest,
+                output=ListMaintenanceWindowsResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+    async def delete_maintenance_window(
+        self,
+        request: DeleteMaintenanceWindowRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> DeleteMaintenanceWindowResponse:
+        """
+        Deletes a window: the alerts it covered are in maintenance no more.
+        NOT_FOUND when it does not exist. Permission: incidents:write.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="DeleteMaintenanceWindow",
+                service_name="incidents_service.v1.MaintenanceWindowsService",
+                input=DeleteMaintenanceWindowRequest,
+                output=DeleteMaintenanceWindowResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
         )
 
 class AlertSettingsService(Protocol):

@@ -11,14 +11,87 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class MaintenanceState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MAINTENANCE_STATE_UNSPECIFIED: _ClassVar[MaintenanceState]
+    MAINTENANCE_STATE_NONE: _ClassVar[MaintenanceState]
+    MAINTENANCE_STATE_PARTIAL: _ClassVar[MaintenanceState]
+    MAINTENANCE_STATE_ACTIVE: _ClassVar[MaintenanceState]
+
 class AlertState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     ALERT_STATE_UNSPECIFIED: _ClassVar[AlertState]
     ALERT_STATE_FIRING: _ClassVar[AlertState]
     ALERT_STATE_RESOLVED: _ClassVar[AlertState]
+MAINTENANCE_STATE_UNSPECIFIED: MaintenanceState
+MAINTENANCE_STATE_NONE: MaintenanceState
+MAINTENANCE_STATE_PARTIAL: MaintenanceState
+MAINTENANCE_STATE_ACTIVE: MaintenanceState
 ALERT_STATE_UNSPECIFIED: AlertState
 ALERT_STATE_FIRING: AlertState
 ALERT_STATE_RESOLVED: AlertState
+
+class LabelMatcher(_message.Message):
+    __slots__ = ("key", "value", "not_equal")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    NOT_EQUAL_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    value: str
+    not_equal: bool
+    def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ..., not_equal: _Optional[bool] = ...) -> None: ...
+
+class MaintenanceWindow(_message.Message):
+    __slots__ = ("id", "name", "matchers", "starts_at", "ends_at", "created_by", "created_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    MATCHERS_FIELD_NUMBER: _ClassVar[int]
+    STARTS_AT_FIELD_NUMBER: _ClassVar[int]
+    ENDS_AT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    matchers: _containers.RepeatedCompositeFieldContainer[LabelMatcher]
+    starts_at: _timestamp_pb2.Timestamp
+    ends_at: _timestamp_pb2.Timestamp
+    created_by: str
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., matchers: _Optional[_Iterable[_Union[LabelMatcher, _Mapping]]] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_by: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CreateMaintenanceWindowRequest(_message.Message):
+    __slots__ = ("window",)
+    WINDOW_FIELD_NUMBER: _ClassVar[int]
+    window: MaintenanceWindow
+    def __init__(self, window: _Optional[_Union[MaintenanceWindow, _Mapping]] = ...) -> None: ...
+
+class CreateMaintenanceWindowResponse(_message.Message):
+    __slots__ = ("window",)
+    WINDOW_FIELD_NUMBER: _ClassVar[int]
+    window: MaintenanceWindow
+    def __init__(self, window: _Optional[_Union[MaintenanceWindow, _Mapping]] = ...) -> None: ...
+
+class ListMaintenanceWindowsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListMaintenanceWindowsResponse(_message.Message):
+    __slots__ = ("windows",)
+    WINDOWS_FIELD_NUMBER: _ClassVar[int]
+    windows: _containers.RepeatedCompositeFieldContainer[MaintenanceWindow]
+    def __init__(self, windows: _Optional[_Iterable[_Union[MaintenanceWindow, _Mapping]]] = ...) -> None: ...
+
+class DeleteMaintenanceWindowRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class DeleteMaintenanceWindowResponse(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
 
 class AlertSettings(_message.Message):
     __slots__ = ("flapping_threshold", "flapping_window_minutes")
@@ -51,7 +124,7 @@ class UpdateAlertSettingsResponse(_message.Message):
     def __init__(self, settings: _Optional[_Union[AlertSettings, _Mapping]] = ...) -> None: ...
 
 class IncidentAlert(_message.Message):
-    __slots__ = ("alert_key", "state", "severity", "labels", "first_seen", "last_seen", "state_changes", "flapping", "flapping_until")
+    __slots__ = ("alert_key", "state", "severity", "labels", "first_seen", "last_seen", "state_changes", "flapping", "flapping_until", "in_maintenance", "maintenance_window_id", "maintenance_until")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -68,6 +141,9 @@ class IncidentAlert(_message.Message):
     STATE_CHANGES_FIELD_NUMBER: _ClassVar[int]
     FLAPPING_FIELD_NUMBER: _ClassVar[int]
     FLAPPING_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    IN_MAINTENANCE_FIELD_NUMBER: _ClassVar[int]
+    MAINTENANCE_WINDOW_ID_FIELD_NUMBER: _ClassVar[int]
+    MAINTENANCE_UNTIL_FIELD_NUMBER: _ClassVar[int]
     alert_key: str
     state: AlertState
     severity: _incident_pb2.IncidentSeverity
@@ -77,21 +153,26 @@ class IncidentAlert(_message.Message):
     state_changes: int
     flapping: bool
     flapping_until: _timestamp_pb2.Timestamp
-    def __init__(self, alert_key: _Optional[str] = ..., state: _Optional[_Union[AlertState, str]] = ..., severity: _Optional[_Union[_incident_pb2.IncidentSeverity, str]] = ..., labels: _Optional[_Mapping[str, str]] = ..., first_seen: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_seen: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state_changes: _Optional[int] = ..., flapping: _Optional[bool] = ..., flapping_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    in_maintenance: bool
+    maintenance_window_id: str
+    maintenance_until: _timestamp_pb2.Timestamp
+    def __init__(self, alert_key: _Optional[str] = ..., state: _Optional[_Union[AlertState, str]] = ..., severity: _Optional[_Union[_incident_pb2.IncidentSeverity, str]] = ..., labels: _Optional[_Mapping[str, str]] = ..., first_seen: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_seen: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state_changes: _Optional[int] = ..., flapping: _Optional[bool] = ..., flapping_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., in_maintenance: _Optional[bool] = ..., maintenance_window_id: _Optional[str] = ..., maintenance_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class IncidentAlertSummary(_message.Message):
-    __slots__ = ("highest_severity", "firing_alerts", "total_alerts", "flapping", "flapping_until")
+    __slots__ = ("highest_severity", "firing_alerts", "total_alerts", "flapping", "flapping_until", "maintenance")
     HIGHEST_SEVERITY_FIELD_NUMBER: _ClassVar[int]
     FIRING_ALERTS_FIELD_NUMBER: _ClassVar[int]
     TOTAL_ALERTS_FIELD_NUMBER: _ClassVar[int]
     FLAPPING_FIELD_NUMBER: _ClassVar[int]
     FLAPPING_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    MAINTENANCE_FIELD_NUMBER: _ClassVar[int]
     highest_severity: _incident_pb2.IncidentSeverity
     firing_alerts: int
     total_alerts: int
     flapping: bool
     flapping_until: _timestamp_pb2.Timestamp
-    def __init__(self, highest_severity: _Optional[_Union[_incident_pb2.IncidentSeverity, str]] = ..., firing_alerts: _Optional[int] = ..., total_alerts: _Optional[int] = ..., flapping: _Optional[bool] = ..., flapping_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    maintenance: MaintenanceState
+    def __init__(self, highest_severity: _Optional[_Union[_incident_pb2.IncidentSeverity, str]] = ..., firing_alerts: _Optional[int] = ..., total_alerts: _Optional[int] = ..., flapping: _Optional[bool] = ..., flapping_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., maintenance: _Optional[_Union[MaintenanceState, str]] = ...) -> None: ...
 
 class ListIncidentAlertsRequest(_message.Message):
     __slots__ = ("incident_id", "pagination")

@@ -104,6 +104,175 @@ class IncidentAlertsService:
             _registered_method=True)
 
 
+class MaintenanceWindowsServiceStub:
+    """A team's maintenance windows.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.CreateMaintenanceWindow = channel.unary_unary(
+                '/incidents_service.v1.MaintenanceWindowsService/CreateMaintenanceWindow',
+                request_serializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.CreateMaintenanceWindowRequest.SerializeToString,
+                response_deserializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.CreateMaintenanceWindowResponse.FromString,
+                _registered_method=True)
+        self.ListMaintenanceWindows = channel.unary_unary(
+                '/incidents_service.v1.MaintenanceWindowsService/ListMaintenanceWindows',
+                request_serializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.ListMaintenanceWindowsRequest.SerializeToString,
+                response_deserializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.ListMaintenanceWindowsResponse.FromString,
+                _registered_method=True)
+        self.DeleteMaintenanceWindow = channel.unary_unary(
+                '/incidents_service.v1.MaintenanceWindowsService/DeleteMaintenanceWindow',
+                request_serializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.DeleteMaintenanceWindowRequest.SerializeToString,
+                response_deserializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.DeleteMaintenanceWindowResponse.FromString,
+                _registered_method=True)
+
+
+class MaintenanceWindowsServiceServicer:
+    """A team's maintenance windows.
+    """
+
+    def CreateMaintenanceWindow(self, request, context):
+        """Plans a window. Permission: incidents:write. Errors: INVALID_ARGUMENT
+        for no matcher or more than 32, a bad label key or value, ends_at not
+        after starts_at or more than 31 days after it, or when the team already
+        has 100 running or upcoming windows.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListMaintenanceWindows(self, request, context):
+        """The team's running and upcoming windows (at most 100), soonest first.
+        Permission: incidents:read.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteMaintenanceWindow(self, request, context):
+        """Deletes a window: the alerts it covered are in maintenance no more.
+        NOT_FOUND when it does not exist. Permission: incidents:write.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_MaintenanceWindowsServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'CreateMaintenanceWindow': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateMaintenanceWindow,
+                    request_deserializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.CreateMaintenanceWindowRequest.FromString,
+                    response_serializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.CreateMaintenanceWindowResponse.SerializeToString,
+            ),
+            'ListMaintenanceWindows': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMaintenanceWindows,
+                    request_deserializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.ListMaintenanceWindowsRequest.FromString,
+                    response_serializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.ListMaintenanceWindowsResponse.SerializeToString,
+            ),
+            'DeleteMaintenanceWindow': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteMaintenanceWindow,
+                    request_deserializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.DeleteMaintenanceWindowRequest.FromString,
+                    response_serializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.DeleteMaintenanceWindowResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'incidents_service.v1.MaintenanceWindowsService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('incidents_service.v1.MaintenanceWindowsService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class MaintenanceWindowsService:
+    """A team's maintenance windows.
+    """
+
+    @staticmethod
+    def CreateMaintenanceWindow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/incidents_service.v1.MaintenanceWindowsService/CreateMaintenanceWindow',
+            incidents__service__api_dot_v1_dot_incident__alerts__pb2.CreateMaintenanceWindowRequest.SerializeToString,
+            incidents__service__api_dot_v1_dot_incident__alerts__pb2.CreateMaintenanceWindowResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMaintenanceWindows(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/incidents_service.v1.MaintenanceWindowsService/ListMaintenanceWindows',
+            incidents__service__api_dot_v1_dot_incident__alerts__pb2.ListMaintenanceWindowsRequest.SerializeToString,
+            incidents__service__api_dot_v1_dot_incident__alerts__pb2.ListMaintenanceWindowsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteMaintenanceWindow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/incidents_service.v1.MaintenanceWindowsService/DeleteMaintenanceWindow',
+            incidents__service__api_dot_v1_dot_incident__alerts__pb2.DeleteMaintenanceWindowRequest.SerializeToString,
+            incidents__service__api_dot_v1_dot_incident__alerts__pb2.DeleteMaintenanceWindowResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
 class AlertSettingsServiceStub:
     """A team's alert settings.
     """

@@ -1,5 +1,6 @@
 """Alerts inside incidents (SPEC 16): each incident's alerts, the highest severity it ever reached,
-flapping (until when an incident's alerts flap; each team's setting of what flapping is).
+flapping (until when an incident's alerts flap; each team's setting of what flapping is), and each
+team's maintenance windows (and which covered each alert).
 
 Existing incidents get what the service would have given them: the highest severity from their event
 log (each event keeps the incident's severity right after it), and one alert per correlated incident,
@@ -63,6 +64,8 @@ def upgrade() -> None:
         sa.Column("state_changes", sa.Integer(), nullable=False),
         sa.Column("recent_changes", sa.JSON(), nullable=False),
         sa.Column("flapping_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("maintenance_window_id", sa.String(length=36), nullable=True),
+        sa.Column("maintenance_until", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["incident_id"],
             ["incidents.id"],
@@ -85,9 +88,27 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("team_id", name=op.f("pk_team_alert_settings")),
     )
+    op.create_table(
+        "maintenance_windows",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("team_id", sa.String(length=36), nullable=False),
+        sa.Column("name", sa.String(length=1024), nullable=False),
+        sa.Column("matchers", sa.JSON(), nullable=False),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=1024), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["team_id"], ["teams.id"], name=op.f("fk_maintenance_windows_team_id_teams"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_maintenance_windows")),
+    )
+    op.create_index("ix_maintenance_windows_team_ends", "maintenance_windows", ["team_id", "ends_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_maintenance_windows_team_ends", table_name="maintenance_windows")
+    op.drop_table("maintenance_windows")
     op.drop_table("team_alert_settings")
     op.drop_index("ix_incident_alerts_incident_first_seen", table_name="incident_alerts")
     op.drop_table("incident_alerts")
