@@ -448,12 +448,13 @@ class IncidentOperations:
         incident_ids: Sequence[str],
         minutes: int,
         before_commit: BeforeCommit | None = None,
+        cancel_on_incident_updates: bool = False,
     ) -> list[Incident]:
         return self.act_on_incidents(
             team_id,
             Action.SNOOZE,
             incident_ids,
-            lambda incident, now: incident.snooze(actor, now, minutes),
+            lambda incident, now: incident.snooze(actor, now, minutes, cancel_on_incident_updates),
             before_commit,
         )
 

@@ -467,5 +467,12 @@ class IncidentManagementServicer(api_grpc.IncidentManagementServiceServicer):
         convert.check_violations(out)
         caller = current_caller()
         answer = _BatchAnswer(self._operations, api.SnoozeIncidentsResponse)
-        self._operations.snooze(caller.team_id, caller.principal, ids, request.duration_minutes, answer)
+        self._operations.snooze(
+            caller.team_id,
+            caller.principal,
+            ids,
+            request.duration_minutes,
+            answer,
+            cancel_on_incident_updates=request.cancel_on_incident_updates,
+        )
         return api.SnoozeIncidentsResponse(incidents=answer.incidents)

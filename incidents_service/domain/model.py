@@ -327,6 +327,8 @@ class Incident:
     highest_severity: Severity | None = None
     # Until when one of its alerts flaps (SPEC 16): the latest moment any of them stops flapping.
     flapping_until: datetime | None = None
+    # Whether the running snooze ends when an alert joins, the severity rises or the incident reopens.
+    snooze_cancel_on_updates: bool = False
     # Its alerts by key, as far as this unit of work loaded them: every firing alert and those its alert
     # events name (all apply_alert needs; ingestion loads them). Stored by the alert repository.
     alerts: dict[str, Alert] = field(default_factory=dict, repr=False, compare=False)
@@ -431,14 +433,15 @@ class Incident:
         incident.severity = incident.highest_severity = first.severity
         if not first.opens_incidents(alert.timestamp):
             incident._mark_resolved(alert.timestamp)
+        noted = _held_back(first, alert.timestamp)
         incident._record(
             EventType.OPEN,
             alert.timestamp,
             Originator.system(alert.source_system),
-            {},
+            dict(noted),
             alert=alert.alert_details(),
         )
-        incident._record_alert(alert)
+        incident._record_alert(alert, noted=noted)
         return incident
 
     @classmethod
@@ -495,6 +498,8 @@ class Incident:
         event's own alert when stored (report_alert_events loads exactly those).
         """
         outcome = AlertOutcome.UPDATED
+        joins = alert.alert_key not in self.alerts
+        severity_before = self.severity
         observed = self._observe_alert(alert, flapping)
         if observed is not None:
             observed.check_maintenance(windows, alert.timestamp)
@@ -513,9 +518,14 @@ class Incident:
             self.highest_severity = self.peak_severity
             if self.state is IncidentState.RESOLVED:
                 self._mark_resolved(alert.timestamp)
+        updated = joins or self.severity > severity_before or outcome is AlertOutcome.REOPENED
+        # What the log keeps beside the event: why it opened nothing, and that it ended a snooze.
+        noted = _held_back(observed, alert.timestamp)
+        if updated and self._cancel_snooze(alert.timestamp):
+            noted["snooze_ended"] = True  # cancel_on_incident_updates
         if self.last_state_update_time is not None and alert.timestamp < self.last_state_update_time:
             # Late for the incident: kept in the log, but its name and labels must not move backwards.
-            self._record_alert(alert)
+            self._record_alert(alert, noted=noted)
             return outcome
 
         changes: dict[str, dict[str, Any]] = {}
@@ -537,7 +547,7 @@ class Incident:
         self.alert_muted = alert.is_muted
         self.last_state_update_time = alert.timestamp
         self.last_state_update_key = alert.cx_event_key
-        self._record_alert(alert, changes)
+        self._record_alert(alert, changes, noted)
         return outcome
 
     def _observe_alert(self, event: AlertEvent, flapping: FlappingPolicy) -> Alert | None:
@@ -549,7 +559,9 @@ class Incident:
             return joined
         return known if known.observe(event, flapping) else None
 
-    def _record_alert(self, alert: AlertEvent, changes: dict[str, dict[str, Any]] | None = None) -> None:
+    def _record_alert(
+        self, alert: AlertEvent, changes: dict[str, dict[str, Any]] | None = None, noted: dict[str, Any] | None = None
+    ) -> None:
         payload: dict[str, Any] = {
             "state_type": alert.state.value,
             "cx_event_key": alert.cx_event_key,
@@ -557,6 +569,7 @@ class Incident:
         }
         if changes:
             payload["changes"] = changes
+        payload.update(noted or {})
         self._record(
             EventType.UPSERT_STATE,
             alert.timestamp,
@@ -637,14 +650,21 @@ class Incident:
         self._record(EventType.UNASSIGN, now, Originator.user(actor), {})
         return True
 
-    def snooze(self, actor: str, now: datetime, minutes: int) -> bool:
+    def snooze(self, actor: str, now: datetime, minutes: int, cancel_on_incident_updates: bool = False) -> bool:
         self.snoozed_until = now + timedelta(minutes=minutes)
-        self._record(
-            EventType.SNOOZE_INDICATOR,
-            now,
-            Originator.user(actor),
-            {"start_time": now.isoformat(), "duration_minutes": minutes, "user_id": actor},
-        )
+        self.snooze_cancel_on_updates = cancel_on_incident_updates
+        payload: dict[str, Any] = {"start_time": now.isoformat(), "duration_minutes": minutes, "user_id": actor}
+        if cancel_on_incident_updates:
+            payload["cancel_on_incident_updates"] = True
+        self._record(EventType.SNOOZE_INDICATOR, now, Originator.user(actor), payload)
+        return True
+
+    def _cancel_snooze(self, at: datetime) -> bool:
+        """A snooze taken with cancel_on_incident_updates ends at an update (SPEC 16); True when it did."""
+        if not self.snooze_cancel_on_updates or self.snoozed_until is None or self.snoozed_until <= at:
+            return False
+        self.snoozed_until = at
+        self.snooze_cancel_on_updates = False
         return True
 
     def update(self, actor: str, now: datetime, changes: IncidentChanges) -> bool:
@@ -681,6 +701,16 @@ class Action(enum.StrEnum):
     SNOOZE = "snooze"
     UPDATE = "update"
     DELETE = "delete"
+
+
+def _held_back(alert: Alert | None, at: datetime) -> dict[str, Any]:
+    """Why an alert's event opens and reopens nothing (SPEC 16), as the event log keeps it."""
+    held: dict[str, Any] = {}
+    if alert is not None and alert.is_flapping(at):
+        held["flapping"] = True
+    if alert is not None and alert.in_maintenance(at):
+        held["in_maintenance"] = True
+    return held
 
 
 def _merge_meta_labels(current: MetaLabels, incoming: MetaLabels) -> MetaLabels:

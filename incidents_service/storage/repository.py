@@ -426,6 +426,7 @@ def _incident_values(incident: Incident) -> dict[str, Any]:
         "resolved_at": incident.resolved_at,
         "highest_severity": int(incident.peak_severity),
         "flapping_until": incident.flapping_until,
+        "snooze_cancel_on_updates": incident.snooze_cancel_on_updates,
     }
 
 

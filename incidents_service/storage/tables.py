@@ -23,6 +23,7 @@ from sqlalchemy import (
     TypeDecorator,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql.expression import false
 
 # Stable constraint names so migrations can refer to them on both databases.
 metadata = MetaData(
@@ -124,8 +125,9 @@ incidents = Table(
     Column("resolved_at", UTCDateTime(), nullable=True),
     # SPEC 16: the highest severity ever reached (NULL: the current one, for rows older than alerts).
     Column("highest_severity", SmallInteger(), nullable=True),
-    # SPEC 16: until when one of its alerts flaps.
+    # SPEC 16: until when one of its alerts flaps; whether its snooze ends at an update.
     Column("flapping_until", UTCDateTime(), nullable=True),
+    Column("snooze_cancel_on_updates", Boolean(), nullable=False, server_default=false()),
 )
 
 # One open incident per (team, correlation key): two replicas racing on a key's first event make one.

@@ -192,12 +192,14 @@ class UpdateIncidentResponse(_message.Message):
     def __init__(self, incident: _Optional[_Union[_incident_pb2.Incident, _Mapping]] = ...) -> None: ...
 
 class SnoozeIncidentsRequest(_message.Message):
-    __slots__ = ("incident_ids", "duration_minutes")
+    __slots__ = ("incident_ids", "duration_minutes", "cancel_on_incident_updates")
     INCIDENT_IDS_FIELD_NUMBER: _ClassVar[int]
     DURATION_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    CANCEL_ON_INCIDENT_UPDATES_FIELD_NUMBER: _ClassVar[int]
     incident_ids: _containers.RepeatedScalarFieldContainer[str]
     duration_minutes: int
-    def __init__(self, incident_ids: _Optional[_Iterable[str]] = ..., duration_minutes: _Optional[int] = ...) -> None: ...
+    cancel_on_incident_updates: bool
+    def __init__(self, incident_ids: _Optional[_Iterable[str]] = ..., duration_minutes: _Optional[int] = ..., cancel_on_incident_updates: _Optional[bool] = ...) -> None: ...
 
 class SnoozeIncidentsResponse(_message.Message):
     __slots__ = ("incidents",)

@@ -1,6 +1,7 @@
 """Alerts inside incidents (SPEC 16): each incident's alerts, the highest severity it ever reached,
 flapping (until when an incident's alerts flap; each team's setting of what flapping is), and each
-team's maintenance windows (and which covered each alert).
+team's maintenance windows (and which covered each alert), and whether an incident's snooze ends at an
+update (cancel_on_incident_updates).
 
 Existing incidents get what the service would have given them: the highest severity from their event
 log (each event keeps the incident's severity right after it), and one alert per correlated incident,
@@ -50,6 +51,10 @@ def upgrade() -> None:
     labels = sa.JSON().with_variant(JSONB(), "postgresql")
     op.add_column("incidents", sa.Column("highest_severity", sa.SmallInteger(), nullable=True))
     op.add_column("incidents", sa.Column("flapping_until", sa.DateTime(timezone=True), nullable=True))
+    op.add_column(
+        "incidents",
+        sa.Column("snooze_cancel_on_updates", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
     op.execute(sa.text(_BACKFILL_HIGHEST))
     op.create_table(
         "incident_alerts",
@@ -113,5 +118,5 @@ def downgrade() -> None:
     op.drop_index("ix_incident_alerts_incident_first_seen", table_name="incident_alerts")
     op.drop_table("incident_alerts")
     # In place on both databases (see 0002: SQLite's batch mode would drop `incidents`, cascading).
-    for column in ("flapping_until", "highest_severity"):
+    for column in ("snooze_cancel_on_updates", "flapping_until", "highest_severity"):
         op.execute(sa.text(f"ALTER TABLE incidents DROP COLUMN {column}"))
