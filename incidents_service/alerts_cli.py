@@ -1,7 +1,9 @@
-"""The `incidents-service maintenance` commands (SPEC 16): a team's maintenance windows from the shell.
+"""The `incidents-service maintenance` and `correlation-rules` commands (SPEC 16): a team's maintenance
+windows and correlation rules from the shell.
 
-They run the same operations and the same validation as MaintenanceWindowsService, on the database
-directly (like `teams` and `api-keys`), recorded as created by `--principal`.
+They run the same operations and the same validation as MaintenanceWindowsService and
+CorrelationRulesService, on the database directly (like `teams` and `api-keys`), recorded as created by
+`--principal`.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from sqlalchemy import Engine
 
 from incidents_service import auth
 from incidents_service.api import alerts_wire, convert
+from incidents_service.domain.correlation import CorrelationRule
 from incidents_service.domain.errors import FieldViolation, InvalidArgument, NotFound
 from incidents_service.domain.maintenance import MaintenanceWindow
 from incidents_service.operations import IncidentOperations
 
-COMMANDS = ("maintenance",)
+COMMANDS = ("maintenance", "correlation-rules")
 
 
 def add_commands(commands: Any, database: argparse.ArgumentParser) -> None:
@@ -47,10 +50,29 @@ def add_commands(commands: Any, database: argparse.ArgumentParser) -> None:
     delete.add_argument("--team", required=True, help="team name")
     delete.add_argument("id")
 
+    rules = commands.add_parser("correlation-rules", help="manage a team's correlation rules").add_subparsers(
+        dest="rules_command", required=True, metavar="ACTION"
+    )
+    create = rules.add_parser("create", parents=[database], help="add a correlation rule")
+    create.add_argument("--team", required=True, help="team name")
+    create.add_argument(
+        "--label", action="append", required=True, metavar="KEY", help="a label key; repeat for more (all must match)"
+    )
+    create.add_argument("--window-minutes", type=int, required=True, help="1 to 1440")
+    create.add_argument("--name", default="", help="what the rule joins")
+    create.add_argument("--principal", default="cli", help="recorded as its creator (default cli)")
+    listing = rules.add_parser("list", parents=[database], help="the team's rules, in the order they are tried")
+    listing.add_argument("--team", required=True, help="team name")
+    delete = rules.add_parser("delete", parents=[database], help="delete a rule by its id")
+    delete.add_argument("--team", required=True, help="team name")
+    delete.add_argument("id")
+
 
 def run(args: argparse.Namespace, engine: Engine) -> int:
     operations = IncidentOperations(engine)
     team_id = _team_id(engine, args.team)
+    if args.command == "correlation-rules":
+        return _rules(args, operations, team_id)
     if args.maintenance_command == "create":
         window = alr.MaintenanceWindow(name=args.name, matchers=[_matcher(text) for text in args.match])
         window.starts_at.CopyFrom(_timestamp("--start", args.start) if args.start else _now())
@@ -70,6 +92,29 @@ def run(args: argparse.Namespace, engine: Engine) -> int:
         operations.delete_maintenance_window(team_id, args.id)
         print(f"deleted maintenance window {args.id}")
     return 0
+
+
+def _rules(args: argparse.Namespace, operations: IncidentOperations, team_id: str) -> int:
+    if args.rules_command == "create":
+        wanted = alr.CorrelationRule(name=args.name, label_keys=args.label, window_minutes=max(args.window_minutes, 0))
+        out: list[FieldViolation] = []
+        draft = alerts_wire.correlation_rule_from_wire("rule", wanted, out)
+        convert.check_violations(out)
+        rule = operations.create_correlation_rule(team_id, args.principal, draft)
+        print(f"created correlation rule {rule.id}")
+        print(_rule_line(rule))
+    elif args.rules_command == "list":
+        print("id\tlabels\twindow_minutes\tname")
+        for rule in operations.correlation_rules(team_id):
+            print(_rule_line(rule))
+    else:
+        operations.delete_correlation_rule(team_id, args.id)
+        print(f"deleted correlation rule {args.id}")
+    return 0
+
+
+def _rule_line(rule: CorrelationRule) -> str:
+    return f"{rule.id}\t{','.join(rule.label_keys)}\t{int(rule.window.total_seconds() // 60)}\t{rule.name}"
 
 
 def _team_id(engine: Engine, name: str) -> str:

@@ -40,6 +40,7 @@ _INSIGHTS = "/incidents_service.v1.IncidentInsightsService/"
 _ALERTS = "/incidents_service.v1.IncidentAlertsService/"
 _ALERT_SETTINGS = "/incidents_service.v1.AlertSettingsService/"
 _MAINTENANCE = "/incidents_service.v1.MaintenanceWindowsService/"
+_CORRELATION = "/incidents_service.v1.CorrelationRulesService/"
 
 # The permission each rpc needs (SPEC section 2). An rpc missing here is refused, never let through.
 METHOD_PERMISSIONS: dict[str, str] = {
@@ -81,6 +82,9 @@ METHOD_PERMISSIONS: dict[str, str] = {
     _MAINTENANCE + "CreateMaintenanceWindow": WRITE,
     _MAINTENANCE + "ListMaintenanceWindows": READ,
     _MAINTENANCE + "DeleteMaintenanceWindow": WRITE,
+    _CORRELATION + "CreateCorrelationRule": WRITE,
+    _CORRELATION + "ListCorrelationRules": READ,
+    _CORRELATION + "DeleteCorrelationRule": WRITE,
     _NOTES + "CreateNote": WRITE,
     _NOTES + "UpdateNote": WRITE,
     _NOTES + "DeleteNote": WRITE,

@@ -41,6 +41,7 @@ from sqlalchemy import Engine
 
 from incidents_service.api.alerts_servicers import (
     AlertSettingsServicer,
+    CorrelationRulesServicer,
     IncidentAlertsServicer,
     MaintenanceWindowsServicer,
 )
@@ -79,6 +80,7 @@ SERVICE_NAMES = (
     alr.DESCRIPTOR.services_by_name["IncidentAlertsService"].full_name,
     alr.DESCRIPTOR.services_by_name["AlertSettingsService"].full_name,
     alr.DESCRIPTOR.services_by_name["MaintenanceWindowsService"].full_name,
+    alr.DESCRIPTOR.services_by_name["CorrelationRulesService"].full_name,
 )
 # The asyncio health servicer (grpc_health.v1.health.aio), which grpc-stubs does not know yet.
 AsyncHealthServicer: Any = health.aio.HealthServicer  # type: ignore[attr-defined]
@@ -217,6 +219,11 @@ class IncidentsServer:
                 MaintenanceWindowsServicer(self.operations),
                 alr_grpc.add_MaintenanceWindowsServiceServicer_to_server,
                 alr_connect.MaintenanceWindowsServiceASGIApplication,
+            ),
+            ServedService(
+                CorrelationRulesServicer(self.operations),
+                alr_grpc.add_CorrelationRulesServiceServicer_to_server,
+                alr_connect.CorrelationRulesServiceASGIApplication,
             ),
         ]
 

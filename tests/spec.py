@@ -25,8 +25,11 @@ SPEC_PERMISSIONS = {
             "ListIncidentAlerts",
             "GetAlertSettings",
             "ListMaintenanceWindows",
+            "ListCorrelationRules",
         )
     },
+    "CreateCorrelationRule": "incidents:write",
+    "DeleteCorrelationRule": "incidents:write",
     "UpdateAlertSettings": "incidents:write",
     "CreateMaintenanceWindow": "incidents:write",
     "DeleteMaintenanceWindow": "incidents:write",

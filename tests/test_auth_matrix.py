@@ -2,8 +2,9 @@
 
 The rpcs come from the service descriptors (IncidentsService 19, AlertIngestionService 1,
 IncidentManagementService 3, IncidentNotesService 5, IncidentInsightsService 2, IncidentAlertsService 1,
-AlertSettingsService 2, MaintenanceWindowsService 3), each with a valid request on a real incident (and
-note) of the caller's team, so a call let through by mistake would succeed and be seen. Every rpc is called:
+AlertSettingsService 2, MaintenanceWindowsService 3, CorrelationRulesService 3), each with a valid request
+on a real incident (and note) of the caller's team, so a call let through by mistake would succeed and be
+seen. Every rpc is called:
 
 - with no metadata, a malformed authorization header, an unknown key, a revoked key: UNAUTHENTICATED;
 - with a key holding every permission but the one the rpc needs: PERMISSION_DENIED naming it;
@@ -59,6 +60,7 @@ SERVICES = [
     alr.DESCRIPTOR.services_by_name["IncidentAlertsService"],
     alr.DESCRIPTOR.services_by_name["AlertSettingsService"],
     alr.DESCRIPTOR.services_by_name["MaintenanceWindowsService"],
+    alr.DESCRIPTOR.services_by_name["CorrelationRulesService"],
 ]
 EXPECTED_RPC_COUNTS = {
     "com.coralogixapis.incidents.v1.IncidentsService": 19,
@@ -69,6 +71,7 @@ EXPECTED_RPC_COUNTS = {
     "incidents_service.v1.IncidentAlertsService": 1,
     "incidents_service.v1.AlertSettingsService": 2,
     "incidents_service.v1.MaintenanceWindowsService": 3,
+    "incidents_service.v1.CorrelationRulesService": 3,
 }
 
 
@@ -83,6 +86,7 @@ class Target:
     label: str  # the value of its contextual label `tag`, unique to it
     note_id: str  # a note on it
     window_id: str  # a maintenance window of its team (ended, matching its label)
+    rule_id: str  # a correlation rule of its team (on a label no alert carries)
 
     def names(self) -> list[str]:
         return [
@@ -93,6 +97,7 @@ class Target:
             self.label,
             self.note_id,
             self.window_id,
+            self.rule_id,
         ]
 
 
@@ -108,6 +113,7 @@ def _missing_target() -> Target:
         f"cx-{_hex()}",
         f"corr-{_hex()}",
         f"tag-{_hex()}",
+        str(uuid.uuid4()),
         str(uuid.uuid4()),
         str(uuid.uuid4()),
     )
@@ -203,6 +209,12 @@ REQUESTS: dict[str, Callable[[Target], Message]] = {
     "CreateMaintenanceWindow": lambda t: alr.CreateMaintenanceWindowRequest(window=_ended_window(t.label)),
     "ListMaintenanceWindows": lambda t: alr.ListMaintenanceWindowsRequest(),
     "DeleteMaintenanceWindow": lambda t: alr.DeleteMaintenanceWindowRequest(id=t.window_id),
+    # A rule on a label no alert of the tests carries: it joins nothing they see.
+    "CreateCorrelationRule": lambda t: alr.CreateCorrelationRuleRequest(
+        rule=alr.CorrelationRule(label_keys=[f"matrix-{t.label}"], window_minutes=5)
+    ),
+    "ListCorrelationRules": lambda t: alr.ListCorrelationRulesRequest(),
+    "DeleteCorrelationRule": lambda t: alr.DeleteCorrelationRuleRequest(id=t.rule_id),
 }
 
 # Rpcs that name one incident (by id, event id or correlation key): another team's is NOT_FOUND.
@@ -229,6 +241,7 @@ NAMING_RPCS = {
     "UpdateNote": "note_id",
     "DeleteNote": "note_id",
     "DeleteMaintenanceWindow": "window_id",
+    "DeleteCorrelationRule": "rule_id",
 }
 BATCH_RPCS = {
     "AssignIncidents",
@@ -325,9 +338,14 @@ def _seed(client: Client, name: str = "target") -> Target:
     window = alr_grpc.MaintenanceWindowsServiceStub(client.channel).CreateMaintenanceWindow(
         alr.CreateMaintenanceWindowRequest(window=_ended_window(label)), metadata=client.metadata
     )
+    # The team's rules, a few at most (a team holds 20): the previous targets' go.
+    rules = alr_grpc.CorrelationRulesServiceStub(client.channel)
+    for old in rules.ListCorrelationRules(alr.ListCorrelationRulesRequest(), metadata=client.metadata).rules:
+        rules.DeleteCorrelationRule(alr.DeleteCorrelationRuleRequest(id=old.id), metadata=client.metadata)
+    rule = rules.CreateCorrelationRule(REQUESTS["CreateCorrelationRule"](_missing_target()), metadata=client.metadata)
     return Target(
         incident_id, events.incident_events[0].id.value, cx_event_key, correlation_key, label, note.note.id,
-        window.window.id,
+        window.window.id, rule.rule.id,
     )  # fmt: skip
 
 
@@ -387,7 +405,7 @@ def test_the_matrix_covers_every_rpc_of_every_service_with_the_permission_of_spe
     counts = {service.full_name: len(service.methods) for service in SERVICES}
     assert counts == EXPECTED_RPC_COUNTS
     names = {rpc.name for rpc in RPCS}
-    assert len(names) == len(RPCS) == 36
+    assert len(names) == len(RPCS) == 39
     assert set(REQUESTS) == names
     assert set(SPEC_PERMISSIONS) == names
     assert {rpc.path: rpc.permission for rpc in RPCS} == auth.METHOD_PERMISSIONS

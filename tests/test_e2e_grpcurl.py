@@ -45,6 +45,7 @@ INSIGHTS = "incidents_service.v1.IncidentInsightsService"
 ALERTS = "incidents_service.v1.IncidentAlertsService"
 ALERT_SETTINGS = "incidents_service.v1.AlertSettingsService"
 MAINTENANCE = "incidents_service.v1.MaintenanceWindowsService"
+CORRELATION = "incidents_service.v1.CorrelationRulesService"
 KEY_PATTERN = re.compile(r"ik_[0-9a-f]{12}_[A-Za-z0-9_-]{43}")
 
 
@@ -186,6 +187,7 @@ def test_reflection_lists_every_service(served):
         ALERTS,
         ALERT_SETTINGS,
         MAINTENANCE,
+        CORRELATION,
         "grpc.health.v1.Health",
         "grpc.reflection.v1alpha.ServerReflection",
     }

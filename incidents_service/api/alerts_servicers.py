@@ -110,3 +110,36 @@ class MaintenanceWindowsServicer(alr_grpc.MaintenanceWindowsServiceServicer):
         convert.check_violations(out)
         deleted = self._operations.delete_maintenance_window(current_caller().team_id, window_id)
         return alr.DeleteMaintenanceWindowResponse(id=deleted)
+
+
+class CorrelationRulesServicer(alr_grpc.CorrelationRulesServiceServicer):
+    """incidents_service.v1.CorrelationRulesService."""
+
+    def __init__(self, operations: IncidentOperations) -> None:
+        self._operations = operations
+
+    def CreateCorrelationRule(
+        self, request: alr.CreateCorrelationRuleRequest, context: grpc.ServicerContext
+    ) -> alr.CreateCorrelationRuleResponse:
+        out: list[FieldViolation] = []
+        draft = alerts_wire.correlation_rule_from_wire("rule", request.rule, out)
+        convert.check_violations(out)
+        caller = current_caller()
+        rule = self._operations.create_correlation_rule(caller.team_id, caller.principal, draft)
+        return alr.CreateCorrelationRuleResponse(rule=alerts_wire.correlation_rule_to_wire(rule))
+
+    def ListCorrelationRules(
+        self, request: alr.ListCorrelationRulesRequest, context: grpc.ServicerContext
+    ) -> alr.ListCorrelationRulesResponse:
+        rules = self._operations.correlation_rules(current_caller().team_id)
+        return alr.ListCorrelationRulesResponse(rules=[alerts_wire.correlation_rule_to_wire(rule) for rule in rules])
+
+    def DeleteCorrelationRule(
+        self, request: alr.DeleteCorrelationRuleRequest, context: grpc.ServicerContext
+    ) -> alr.DeleteCorrelationRuleResponse:
+        out: list[FieldViolation] = []
+        rule_id = convert.required_id("id", request.id, True, out)
+        convert.check_violations(out)
+        return alr.DeleteCorrelationRuleResponse(
+            id=self._operations.delete_correlation_rule(current_caller().team_id, rule_id)
+        )

@@ -3,6 +3,7 @@ converts the incident itself."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -10,10 +11,11 @@ from incidents_service_api.v1 import incident_alerts_pb2 as alr
 
 from incidents_service.api.convert import SEVERITY_TO_WIRE, timestamp_from_wire, timestamp_to_wire
 from incidents_service.domain import limits
+from incidents_service.domain.correlation import CorrelationRule
 from incidents_service.domain.errors import FieldViolation
 from incidents_service.domain.maintenance import LabelMatcher, MaintenanceState, MaintenanceWindow
 from incidents_service.domain.model import Alert, AlertState, FlappingPolicy
-from incidents_service.operations import IncidentAlerts, MaintenanceDraft
+from incidents_service.operations import CorrelationRuleDraft, IncidentAlerts, MaintenanceDraft
 
 ALERT_STATE_TO_WIRE = {AlertState.FIRING: alr.ALERT_STATE_FIRING, AlertState.RESOLVED: alr.ALERT_STATE_RESOLVED}
 MAINTENANCE_STATE_TO_WIRE = {
@@ -50,6 +52,7 @@ def alert_summary_to_wire(found: IncidentAlerts, now: datetime) -> alr.IncidentA
         total_alerts=found.total_alerts,
         flapping=found.flapping_until is not None and now < found.flapping_until,
         maintenance=MAINTENANCE_STATE_TO_WIRE[found.maintenance],
+        correlation_log=[_correlation_log_entry(entry) for entry in found.correlation_log],
     )
     if found.flapping_until is not None:
         message.flapping_until.CopyFrom(timestamp_to_wire(found.flapping_until))
@@ -123,3 +126,46 @@ def label_matchers_from_wire(
         limits.check_text(f"{field}[{index}].key", matcher.key, limits.MAX_LABEL_KEY_CHARS, out)
         limits.check_text(f"{field}[{index}].value", matcher.value, limits.MAX_LABEL_VALUE_CHARS, out)
     return tuple(LabelMatcher(m.key, m.value, m.not_equal) for m in matchers)
+
+
+def _correlation_log_entry(entry: dict[str, str]) -> alr.CorrelationLogEntry:
+    message = alr.CorrelationLogEntry(
+        rule_id=entry["rule_id"],
+        rule_name=entry["rule_name"],
+        labels=json.loads(entry["labels"]),
+        alert_key=entry["alert_key"],
+    )
+    message.matched_at.CopyFrom(timestamp_to_wire(datetime.fromisoformat(entry["matched_at"])))
+    return message
+
+
+def correlation_rule_to_wire(rule: CorrelationRule) -> alr.CorrelationRule:
+    return alr.CorrelationRule(
+        id=rule.id,
+        name=rule.name,
+        label_keys=list(rule.label_keys),
+        window_minutes=int(rule.window.total_seconds() // 60),
+        created_by=rule.created_by,
+        created_at=timestamp_to_wire(rule.created_at),
+    )
+
+
+def correlation_rule_from_wire(
+    field: str, rule: alr.CorrelationRule, out: list[FieldViolation]
+) -> CorrelationRuleDraft:
+    limits.check_text(f"{field}.name", rule.name, limits.MAX_NAME_CHARS, out)
+    keys = list(rule.label_keys)
+    if not keys:
+        out.append(FieldViolation(f"{field}.label_keys", "at least one label key is required"))
+    limits.check_count(f"{field}.label_keys", len(keys), limits.MAX_CORRELATION_LABEL_KEYS, "label keys", out)
+    for index, key in enumerate(keys[: limits.MAX_CORRELATION_LABEL_KEYS]):
+        if not key:
+            out.append(FieldViolation(f"{field}.label_keys[{index}]", "is empty"))
+        limits.check_text(f"{field}.label_keys[{index}]", key, limits.MAX_LABEL_KEY_CHARS, out)
+    if len(set(keys)) != len(keys):
+        out.append(FieldViolation(f"{field}.label_keys", "a label key is named twice"))
+    minutes = rule.window_minutes
+    if not limits.MIN_CORRELATION_WINDOW_MINUTES <= minutes <= limits.MAX_CORRELATION_WINDOW_MINUTES:
+        bounds = f"{limits.MIN_CORRELATION_WINDOW_MINUTES} to {limits.MAX_CORRELATION_WINDOW_MINUTES}"
+        out.append(FieldViolation(f"{field}.window_minutes", f"must be {bounds} minutes"))
+    return CorrelationRuleDraft(rule.name, tuple(keys), timedelta(minutes=minutes))

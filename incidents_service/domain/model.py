@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from incidents_service.domain.correlation import MAX_CORRELATION_LOG_ENTRIES
 from incidents_service.domain.errors import FieldViolation, InvalidArgument
 from incidents_service.domain.limits import MAX_FLAPPING_THRESHOLD, MAX_LABELS_PER_KIND
 from incidents_service.domain.maintenance import MaintenanceWindow, covering_window
@@ -185,6 +186,8 @@ class Alert:
     first_seen: datetime
     last_seen: datetime
     state_changes: int = 0
+    # The correlation key of its events (another than the incident's when a correlation rule joined it).
+    correlation_key: str = ""
     # Its latest state changes (at most MAX_FLAPPING_THRESHOLD, none older than the window), and the
     # moment it stops flapping unless it changes again (None: it never flapped).
     recent_changes: list[datetime] = field(default_factory=list)
@@ -206,6 +209,7 @@ class Alert:
             labels=dict(event.alert_labels or event.contextual_labels),
             first_seen=event.timestamp,
             last_seen=event.timestamp,
+            correlation_key=event.correlation_key,
         )
 
     @property
@@ -329,6 +333,8 @@ class Incident:
     flapping_until: datetime | None = None
     # Whether the running snooze ends when an alert joins, the severity rises or the incident reopens.
     snooze_cancel_on_updates: bool = False
+    # The correlation rules that joined alerts to it, and when (SPEC 16), newest MAX_CORRELATION_LOG_ENTRIES.
+    correlation_log: list[dict[str, str]] = field(default_factory=list)
     # Its alerts by key, as far as this unit of work loaded them: every firing alert and those its alert
     # events name (all apply_alert needs; ingestion loads them). Stored by the alert repository.
     alerts: dict[str, Alert] = field(default_factory=dict, repr=False, compare=False)
@@ -490,6 +496,7 @@ class Incident:
         alert: AlertEvent,
         flapping: FlappingPolicy = DEFAULT_FLAPPING,
         windows: Iterable[MaintenanceWindow] = (),
+        correlated: dict[str, str] | None = None,
     ) -> AlertOutcome:
         """A new (not duplicate) alert event for this open incident's correlation key.
 
@@ -521,6 +528,10 @@ class Incident:
         updated = joins or self.severity > severity_before or outcome is AlertOutcome.REOPENED
         # What the log keeps beside the event: why it opened nothing, and that it ended a snooze.
         noted = _held_back(observed, alert.timestamp)
+        if correlated is not None:
+            # A correlation rule joined the event's alert to this incident: its log keeps the match.
+            self.correlation_log = [*self.correlation_log, correlated][-MAX_CORRELATION_LOG_ENTRIES:]
+            noted["correlated_by"] = correlated["rule_id"]
         if updated and self._cancel_snooze(alert.timestamp):
             noted["snooze_ended"] = True  # cancel_on_incident_updates
         if self.last_state_update_time is not None and alert.timestamp < self.last_state_update_time:

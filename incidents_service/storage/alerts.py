@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, bindparam, func, insert, or_, select, tuple_, update
 
 from incidents_service.domain.model import DEFAULT_FLAPPING, Alert, AlertState, FlappingPolicy, Severity
-from incidents_service.storage.tables import incident_alerts, team_alert_settings
+from incidents_service.storage.tables import incident_alerts, incidents, team_alert_settings
 
 _c = incident_alerts.c
 # Parameters per statement stay well under SQLite's and psycopg's limits.
@@ -77,7 +77,7 @@ class AlertRepository:
             self._connection.execute(_INSERT, new)
         if changed:
             for row in changed:
-                del row["incident_id"], row["alert_key"], row["team_id"], row["first_seen"]
+                del row["incident_id"], row["alert_key"], row["team_id"], row["first_seen"], row["correlation_key"]
             self._connection.execute(_UPDATE, changed)
         for alert in alerts:
             alert.stored, alert.changed = True, False
@@ -115,6 +115,21 @@ class AlertRepository:
         total, firing_count, maintained_count = self._connection.execute(statement).one()
         return int(total), int(firing_count), int(maintained_count)
 
+    def incidents_holding(self, correlation_keys: Sequence[str]) -> dict[str, str]:
+        """The open incident holding alerts of each of these correlation keys (joined by a rule)."""
+        found: dict[str, str] = {}
+        for chunk in _chunks(list(dict.fromkeys(correlation_keys))):
+            if not chunk:
+                continue
+            statement = (
+                select(_c.correlation_key, _c.incident_id)
+                .join(incidents, incidents.c.id == _c.incident_id)
+                .where(_c.team_id == self._team_id, _c.correlation_key.in_(chunk), incidents.c.closed_at.is_(None))
+            )
+            for row in self._connection.execute(statement):
+                found[row.correlation_key] = row.incident_id
+        return found
+
     def leave_maintenance_window(self, window_id: str) -> None:
         """Alerts a deleted window covered are in maintenance no more."""
         self._connection.execute(
@@ -147,6 +162,7 @@ def _values(team_id: str, alert: Alert) -> dict[str, Any]:
         "flapping_until": alert.flapping_until,
         "maintenance_window_id": alert.maintenance_window_id,
         "maintenance_until": alert.maintenance_until,
+        "correlation_key": alert.correlation_key,
     }
 
 
@@ -164,6 +180,7 @@ def _alert_from_row(row: Row[Any]) -> Alert:
         flapping_until=row.flapping_until,
         maintenance_window_id=row.maintenance_window_id,
         maintenance_until=row.maintenance_until,
+        correlation_key=row.correlation_key or "",
         stored=True,
         changed=False,
     )

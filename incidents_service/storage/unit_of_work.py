@@ -27,6 +27,7 @@ from incidents_service.domain.errors import (
     Unauthenticated,
 )
 from incidents_service.storage.alerts import AlertRepository
+from incidents_service.storage.correlation import CorrelationRepository
 from incidents_service.storage.database import interrupt, is_sqlite
 from incidents_service.storage.maintenance import MaintenanceRepository
 from incidents_service.storage.notes import NoteRepository
@@ -59,6 +60,7 @@ class UnitOfWork:
     notes: NoteRepository
     alerts: AlertRepository
     maintenance: MaintenanceRepository
+    correlation: CorrelationRepository
     access: AccessRepository
 
     def __init__(self, engine: Engine, team_id: str, write: bool) -> None:
@@ -99,6 +101,7 @@ class UnitOfWork:
         self.notes = NoteRepository(connection, self._team_id, lock_rows=self._write)
         self.alerts = AlertRepository(connection, self._team_id)
         self.maintenance = MaintenanceRepository(connection, self._team_id)
+        self.correlation = CorrelationRepository(connection, self._team_id)
         self.access = AccessRepository(connection)
         key_id = _writing_key.get()
         if self._write and key_id is not None:

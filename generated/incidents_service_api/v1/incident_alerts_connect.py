@@ -21,7 +21,7 @@ from connectrpc.protocol import ProtocolType
 from connectrpc.server import ConnectASGIApplication, DEFAULT_READ_MAX_BYTES, Endpoint
 from pyqwest import Client
 
-from .incident_alerts_pb2 import CreateMaintenanceWindowRequest, CreateMaintenanceWindowResponse, DeleteMaintenanceWindowRequest, DeleteMaintenanceWindowResponse, GetAlertSettingsRequest, GetAlertSettingsResponse, ListIncidentAlertsRequest, ListIncidentAlertsResponse, ListMaintenanceWindowsRequest, ListMaintenanceWindowsResponse, UpdateAlertSettingsRequest, UpdateAlertSettingsResponse
+from .incident_alerts_pb2 import CreateCorrelationRuleRequest, CreateCorrelationRuleResponse, CreateMaintenanceWindowRequest, CreateMaintenanceWindowResponse, DeleteCorrelationRuleRequest, DeleteCorrelationRuleResponse, DeleteMaintenanceWindowRequest, DeleteMaintenanceWindowResponse, GetAlertSettingsRequest, GetAlertSettingsResponse, ListCorrelationRulesRequest, ListCorrelationRulesResponse, ListIncidentAlertsRequest, ListIncidentAlertsResponse, ListMaintenanceWindowsRequest, ListMaintenanceWindowsResponse, UpdateAlertSettingsRequest, UpdateAlertSettingsResponse
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Iterable, Mapping
@@ -330,6 +330,196 @@ class MaintenanceWindowsServiceClient(ConnectClient):
                 service_name="incidents_service.v1.MaintenanceWindowsService",
                 input=DeleteMaintenanceWindowRequest,
                 output=DeleteMaintenanceWindowResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+class CorrelationRulesService(Protocol):
+    """
+    A team's correlation rules.
+    """
+    async def create_correlation_rule(self, request: CreateCorrelationRuleRequest, ctx: RequestContext[CreateCorrelationRuleRequest, CreateCorrelationRuleResponse], /) -> CreateCorrelationRuleResponse:
+        """
+        Adds a rule. Permission: incidents:write. Errors: INVALID_ARGUMENT for
+        no label key or more than 8, a bad key, a window outside 1 to 1440
+        minutes, or when the team already has 20 rules.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def list_correlation_rules(self, request: ListCorrelationRulesRequest, ctx: RequestContext[ListCorrelationRulesRequest, ListCorrelationRulesResponse], /) -> ListCorrelationRulesResponse:
+        """
+        The team's rules, oldest first (the order they are tried in).
+        Permission: incidents:read.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def delete_correlation_rule(self, request: DeleteCorrelationRuleRequest, ctx: RequestContext[DeleteCorrelationRuleRequest, DeleteCorrelationRuleResponse], /) -> DeleteCorrelationRuleResponse:
+        """
+        Deletes a rule; incidents keep their log. NOT_FOUND when it does not
+        exist. Permission: incidents:write.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+
+class CorrelationRulesServiceASGIApplication(ConnectASGIApplication[CorrelationRulesService]):
+    def __init__(
+        self,
+        service: CorrelationRulesService | AsyncGenerator[CorrelationRulesService],
+        *,
+        interceptors: Iterable[Interceptor] = (),
+        read_max_bytes: int | None = DEFAULT_READ_MAX_BYTES,
+        compressions: Iterable[Compression] | None = None,
+        codecs: Iterable[Codec] | None = _DEFAULT_CODECS,
+    ) -> None:
+        super().__init__(
+            service=service,
+            endpoints=lambda svc: {
+                "/incidents_service.v1.CorrelationRulesService/CreateCorrelationRule": Endpoint.unary(
+                    method=MethodInfo(
+                        name="CreateCorrelationRule",
+                        service_name="incidents_service.v1.CorrelationRulesService",
+                        input=CreateCorrelationRuleRequest,
+                        output=CreateCorrelationRuleResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.create_correlation_rule,
+                ),
+                "/incidents_service.v1.CorrelationRulesService/ListCorrelationRules": Endpoint.unary(
+                    method=MethodInfo(
+                        name="ListCorrelationRules",
+                        service_name="incidents_service.v1.CorrelationRulesService",
+                        input=ListCorrelationRulesRequest,
+                        output=ListCorrelationRulesResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.list_correlation_rules,
+                ),
+                "/incidents_service.v1.CorrelationRulesService/DeleteCorrelationRule": Endpoint.unary(
+                    method=MethodInfo(
+                        name="DeleteCorrelationRule",
+                        service_name="incidents_service.v1.CorrelationRulesService",
+                        input=DeleteCorrelationRuleRequest,
+                        output=DeleteCorrelationRuleResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.delete_correlation_rule,
+                ),
+            },
+            interceptors=interceptors,
+            read_max_bytes=read_max_bytes,
+            compressions=compressions,
+            codecs=codecs,
+        )
+
+    @property
+    def path(self) -> str:
+        """Returns the URL path to mount the application to when serving multiple applications."""
+        return "/incidents_service.v1.CorrelationRulesService"
+
+
+class CorrelationRulesServiceClient(ConnectClient):
+    """
+    A team's correlation rules.
+    """
+    def __init__(
+        self,
+        address: str,
+        *,
+        codec: Codec | None = _PROTO_BINARY_CODEC,
+        protocol: ProtocolType = ProtocolType.CONNECT,
+        accept_compression: Iterable[Compression] | None = None,
+        send_compression: Compression | None = _GZIP_COMPRESSION,
+        timeout_ms: int | None = None,
+        read_max_bytes: int | None = None,
+        interceptors: Iterable[Interceptor] = (),
+        http_client: Client | None = None,
+    ) -> None:
+        super().__init__(
+            address=address,
+            codec=codec,
+            protocol=protocol,
+            accept_compression=accept_compression,
+            send_compression=send_compression,
+            timeout_ms=timeout_ms,
+            read_max_bytes=read_max_bytes,
+            interceptors=interceptors,
+            http_client=http_client,
+        )
+    async def create_correlation_rule(
+        self,
+        request: CreateCorrelationRuleRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> CreateCorrelationRuleResponse:
+        """
+        Adds a rule. Permission: incidents:write. Errors: INVALID_ARGUMENT for
+        no label key or more than 8, a bad key, a window outside 1 to 1440
+        minutes, or when the team already has 20 rules.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="CreateCorrelationRule",
+                service_name="incidents_service.v1.CorrelationRulesService",
+                input=CreateCorrelationRuleRequest,
+                output=CreateCorrelationRuleResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def list_correlation_rules(
+        self,
+        request: ListCorrelationRulesRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> ListCorrelationRulesResponse:
+        """
+        The team's rules, oldest first (the order they are tried in).
+        Permission: incidents:read.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ListCorrelationRules",
+                service_name="incidents_service.v1.CorrelationRulesService",
+                input=ListCorrelationRulesRequest,
+                output=ListCorrelationRulesResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+    async def delete_correlation_rule(
+        self,
+        request: DeleteCorrelationRuleRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> DeleteCorrelationRuleResponse:
+        """
+        Deletes a rule; incidents keep their log. NOT_FOUND when it does not
+        exist. Permission: incidents:write.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="DeleteCorrelationRule",
+                service_name="incidents_service.v1.CorrelationRulesService",
+                input=DeleteCorrelationRuleRequest,
+                output=DeleteCorrelationRuleResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
                 stream_type=StreamType.UNARY,
             ),

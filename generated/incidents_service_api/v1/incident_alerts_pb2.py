@@ -26,25 +26,29 @@ from com.coralogixapis.incidents.v1 import incident_pb2 as com_dot_coralogixapis
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n.incidents_service_api/v1/incident_alerts.proto\x12\x14incidents_service.v1\x1a-com/coralogixapis/incidents/v1/incident.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"=\n\x0cLabelMatcher\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\x12\x11\n\tnot_equal\x18\x03 \x01(\x08\"\x83\x02\n\x11MaintenanceWindow\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x34\n\x08matchers\x18\x03 \x03(\x0b\x32\".incidents_service.v1.LabelMatcher\x12-\n\tstarts_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07\x65nds_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\ncreated_by\x18\x06 \x01(\t\x12.\n\ncreated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"Y\n\x1e\x43reateMaintenanceWindowRequest\x12\x37\n\x06window\x18\x01 \x01(\x0b\x32\'.incidents_service.v1.MaintenanceWindow\"Z\n\x1f\x43reateMaintenanceWindowResponse\x12\x37\n\x06window\x18\x01 \x01(\x0b\x32\'.incidents_service.v1.MaintenanceWindow\"\x1f\n\x1dListMaintenanceWindowsRequest\"Z\n\x1eListMaintenanceWindowsResponse\x12\x38\n\x07windows\x18\x01 \x03(\x0b\x32\'.incidents_service.v1.MaintenanceWindow\",\n\x1e\x44\x65leteMaintenanceWindowRequest\x12\n\n\x02id\x18\x01 \x01(\t\"-\n\x1f\x44\x65leteMaintenanceWindowResponse\x12\n\n\x02id\x18\x01 \x01(\t\"L\n\rAlertSettings\x12\x1a\n\x12\x66lapping_threshold\x18\x01 \x01(\r\x12\x1f\n\x17\x66lapping_window_minutes\x18\x02 \x01(\r\"\x19\n\x17GetAlertSettingsRequest\"Q\n\x18GetAlertSettingsResponse\x12\x35\n\x08settings\x18\x01 \x01(\x0b\x32#.incidents_service.v1.AlertSettings\"S\n\x1aUpdateAlertSettingsRequest\x12\x35\n\x08settings\x18\x01 \x01(\x0b\x32#.incidents_service.v1.AlertSettings\"T\n\x1bUpdateAlertSettingsResponse\x12\x35\n\x08settings\x18\x01 \x01(\x0b\x32#.incidents_service.v1.AlertSettings\"\xb1\x04\n\rIncidentAlert\x12\x11\n\talert_key\x18\x01 \x01(\t\x12/\n\x05state\x18\x02 \x01(\x0e\x32 .incidents_service.v1.AlertState\x12\x42\n\x08severity\x18\x03 \x01(\x0e\x32\x30.com.coralogixapis.incidents.v1.IncidentSeverity\x12?\n\x06labels\x18\x04 \x03(\x0b\x32/.incidents_service.v1.IncidentAlert.LabelsEntry\x12.\n\nfirst_seen\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tlast_seen\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rstate_changes\x18\x07 \x01(\r\x12\x10\n\x08\x66lapping\x18\x08 \x01(\x08\x12\x32\n\x0e\x66lapping_until\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0ein_maintenance\x18\n \x01(\x08\x12\x1d\n\x15maintenance_window_id\x18\x0b \x01(\t\x12\x35\n\x11maintenance_until\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x92\x02\n\x14IncidentAlertSummary\x12J\n\x10highest_severity\x18\x01 \x01(\x0e\x32\x30.com.coralogixapis.incidents.v1.IncidentSeverity\x12\x15\n\rfiring_alerts\x18\x02 \x01(\r\x12\x14\n\x0ctotal_alerts\x18\x03 \x01(\r\x12\x10\n\x08\x66lapping\x18\x04 \x01(\x08\x12\x32\n\x0e\x66lapping_until\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12;\n\x0bmaintenance\x18\x06 \x01(\x0e\x32&.incidents_service.v1.MaintenanceState\"w\n\x19ListIncidentAlertsRequest\x12\x13\n\x0bincident_id\x18\x01 \x01(\t\x12\x45\n\npagination\x18\x02 \x01(\x0b\x32\x31.com.coralogixapis.incidents.v1.PaginationRequest\"\xd6\x01\n\x1aListIncidentAlertsResponse\x12\x33\n\x06\x61lerts\x18\x01 \x03(\x0b\x32#.incidents_service.v1.IncidentAlert\x12\x46\n\npagination\x18\x02 \x01(\x0b\x32\x32.com.coralogixapis.incidents.v1.PaginationResponse\x12;\n\x07summary\x18\x03 \x01(\x0b\x32*.incidents_service.v1.IncidentAlertSummary*\x8e\x01\n\x10MaintenanceState\x12!\n\x1dMAINTENANCE_STATE_UNSPECIFIED\x10\x00\x12\x1a\n\x16MAINTENANCE_STATE_NONE\x10\x01\x12\x1d\n\x19MAINTENANCE_STATE_PARTIAL\x10\x02\x12\x1c\n\x18MAINTENANCE_STATE_ACTIVE\x10\x03*[\n\nAlertState\x12\x1b\n\x17\x41LERT_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12\x41LERT_STATE_FIRING\x10\x01\x12\x18\n\x14\x41LERT_STATE_RESOLVED\x10\x02\x32\x95\x01\n\x15IncidentAlertsService\x12|\n\x12ListIncidentAlerts\x12/.incidents_service.v1.ListIncidentAlertsRequest\x1a\x30.incidents_service.v1.ListIncidentAlertsResponse\"\x03\x90\x02\x01\x32\xb8\x03\n\x19MaintenanceWindowsService\x12\x86\x01\n\x17\x43reateMaintenanceWindow\x12\x34.incidents_service.v1.CreateMaintenanceWindowRequest\x1a\x35.incidents_service.v1.CreateMaintenanceWindowResponse\x12\x88\x01\n\x16ListMaintenanceWindows\x12\x33.incidents_service.v1.ListMaintenanceWindowsRequest\x1a\x34.incidents_service.v1.ListMaintenanceWindowsResponse\"\x03\x90\x02\x01\x12\x86\x01\n\x17\x44\x65leteMaintenanceWindow\x12\x34.incidents_service.v1.DeleteMaintenanceWindowRequest\x1a\x35.incidents_service.v1.DeleteMaintenanceWindowResponse2\x8a\x02\n\x14\x41lertSettingsService\x12v\n\x10GetAlertSettings\x12-.incidents_service.v1.GetAlertSettingsRequest\x1a..incidents_service.v1.GetAlertSettingsResponse\"\x03\x90\x02\x01\x12z\n\x13UpdateAlertSettings\x12\x30.incidents_service.v1.UpdateAlertSettingsRequest\x1a\x31.incidents_service.v1.UpdateAlertSettingsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n.incidents_service_api/v1/incident_alerts.proto\x12\x14incidents_service.v1\x1a-com/coralogixapis/incidents/v1/incident.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"=\n\x0cLabelMatcher\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\x12\x11\n\tnot_equal\x18\x03 \x01(\x08\"\x83\x02\n\x11MaintenanceWindow\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x34\n\x08matchers\x18\x03 \x03(\x0b\x32\".incidents_service.v1.LabelMatcher\x12-\n\tstarts_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07\x65nds_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\ncreated_by\x18\x06 \x01(\t\x12.\n\ncreated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"Y\n\x1e\x43reateMaintenanceWindowRequest\x12\x37\n\x06window\x18\x01 \x01(\x0b\x32\'.incidents_service.v1.MaintenanceWindow\"Z\n\x1f\x43reateMaintenanceWindowResponse\x12\x37\n\x06window\x18\x01 \x01(\x0b\x32\'.incidents_service.v1.MaintenanceWindow\"\x1f\n\x1dListMaintenanceWindowsRequest\"Z\n\x1eListMaintenanceWindowsResponse\x12\x38\n\x07windows\x18\x01 \x03(\x0b\x32\'.incidents_service.v1.MaintenanceWindow\",\n\x1e\x44\x65leteMaintenanceWindowRequest\x12\n\n\x02id\x18\x01 \x01(\t\"-\n\x1f\x44\x65leteMaintenanceWindowResponse\x12\n\n\x02id\x18\x01 \x01(\t\"\x9b\x01\n\x0f\x43orrelationRule\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x12\n\nlabel_keys\x18\x03 \x03(\t\x12\x16\n\x0ewindow_minutes\x18\x04 \x01(\r\x12\x12\n\ncreated_by\x18\x05 \x01(\t\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"S\n\x1c\x43reateCorrelationRuleRequest\x12\x33\n\x04rule\x18\x01 \x01(\x0b\x32%.incidents_service.v1.CorrelationRule\"T\n\x1d\x43reateCorrelationRuleResponse\x12\x33\n\x04rule\x18\x01 \x01(\x0b\x32%.incidents_service.v1.CorrelationRule\"\x1d\n\x1bListCorrelationRulesRequest\"T\n\x1cListCorrelationRulesResponse\x12\x34\n\x05rules\x18\x01 \x03(\x0b\x32%.incidents_service.v1.CorrelationRule\"*\n\x1c\x44\x65leteCorrelationRuleRequest\x12\n\n\x02id\x18\x01 \x01(\t\"+\n\x1d\x44\x65leteCorrelationRuleResponse\x12\n\n\x02id\x18\x01 \x01(\t\"\xf2\x01\n\x13\x43orrelationLogEntry\x12\x0f\n\x07rule_id\x18\x01 \x01(\t\x12\x11\n\trule_name\x18\x02 \x01(\t\x12\x45\n\x06labels\x18\x03 \x03(\x0b\x32\x35.incidents_service.v1.CorrelationLogEntry.LabelsEntry\x12\x11\n\talert_key\x18\x04 \x01(\t\x12.\n\nmatched_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"L\n\rAlertSettings\x12\x1a\n\x12\x66lapping_threshold\x18\x01 \x01(\r\x12\x1f\n\x17\x66lapping_window_minutes\x18\x02 \x01(\r\"\x19\n\x17GetAlertSettingsRequest\"Q\n\x18GetAlertSettingsResponse\x12\x35\n\x08settings\x18\x01 \x01(\x0b\x32#.incidents_service.v1.AlertSettings\"S\n\x1aUpdateAlertSettingsRequest\x12\x35\n\x08settings\x18\x01 \x01(\x0b\x32#.incidents_service.v1.AlertSettings\"T\n\x1bUpdateAlertSettingsResponse\x12\x35\n\x08settings\x18\x01 \x01(\x0b\x32#.incidents_service.v1.AlertSettings\"\xb1\x04\n\rIncidentAlert\x12\x11\n\talert_key\x18\x01 \x01(\t\x12/\n\x05state\x18\x02 \x01(\x0e\x32 .incidents_service.v1.AlertState\x12\x42\n\x08severity\x18\x03 \x01(\x0e\x32\x30.com.coralogixapis.incidents.v1.IncidentSeverity\x12?\n\x06labels\x18\x04 \x03(\x0b\x32/.incidents_service.v1.IncidentAlert.LabelsEntry\x12.\n\nfirst_seen\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tlast_seen\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rstate_changes\x18\x07 \x01(\r\x12\x10\n\x08\x66lapping\x18\x08 \x01(\x08\x12\x32\n\x0e\x66lapping_until\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0ein_maintenance\x18\n \x01(\x08\x12\x1d\n\x15maintenance_window_id\x18\x0b \x01(\t\x12\x35\n\x11maintenance_until\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xd6\x02\n\x14IncidentAlertSummary\x12J\n\x10highest_severity\x18\x01 \x01(\x0e\x32\x30.com.coralogixapis.incidents.v1.IncidentSeverity\x12\x15\n\rfiring_alerts\x18\x02 \x01(\r\x12\x14\n\x0ctotal_alerts\x18\x03 \x01(\r\x12\x10\n\x08\x66lapping\x18\x04 \x01(\x08\x12\x32\n\x0e\x66lapping_until\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12;\n\x0bmaintenance\x18\x06 \x01(\x0e\x32&.incidents_service.v1.MaintenanceState\x12\x42\n\x0f\x63orrelation_log\x18\x07 \x03(\x0b\x32).incidents_service.v1.CorrelationLogEntry\"w\n\x19ListIncidentAlertsRequest\x12\x13\n\x0bincident_id\x18\x01 \x01(\t\x12\x45\n\npagination\x18\x02 \x01(\x0b\x32\x31.com.coralogixapis.incidents.v1.PaginationRequest\"\xd6\x01\n\x1aListIncidentAlertsResponse\x12\x33\n\x06\x61lerts\x18\x01 \x03(\x0b\x32#.incidents_service.v1.IncidentAlert\x12\x46\n\npagination\x18\x02 \x01(\x0b\x32\x32.com.coralogixapis.incidents.v1.PaginationResponse\x12;\n\x07summary\x18\x03 \x01(\x0b\x32*.incidents_service.v1.IncidentAlertSummary*\x8e\x01\n\x10MaintenanceState\x12!\n\x1dMAINTENANCE_STATE_UNSPECIFIED\x10\x00\x12\x1a\n\x16MAINTENANCE_STATE_NONE\x10\x01\x12\x1d\n\x19MAINTENANCE_STATE_PARTIAL\x10\x02\x12\x1c\n\x18MAINTENANCE_STATE_ACTIVE\x10\x03*[\n\nAlertState\x12\x1b\n\x17\x41LERT_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12\x41LERT_STATE_FIRING\x10\x01\x12\x18\n\x14\x41LERT_STATE_RESOLVED\x10\x02\x32\x95\x01\n\x15IncidentAlertsService\x12|\n\x12ListIncidentAlerts\x12/.incidents_service.v1.ListIncidentAlertsRequest\x1a\x30.incidents_service.v1.ListIncidentAlertsResponse\"\x03\x90\x02\x01\x32\xb8\x03\n\x19MaintenanceWindowsService\x12\x86\x01\n\x17\x43reateMaintenanceWindow\x12\x34.incidents_service.v1.CreateMaintenanceWindowRequest\x1a\x35.incidents_service.v1.CreateMaintenanceWindowResponse\x12\x88\x01\n\x16ListMaintenanceWindows\x12\x33.incidents_service.v1.ListMaintenanceWindowsRequest\x1a\x34.incidents_service.v1.ListMaintenanceWindowsResponse\"\x03\x90\x02\x01\x12\x86\x01\n\x17\x44\x65leteMaintenanceWindow\x12\x34.incidents_service.v1.DeleteMaintenanceWindowRequest\x1a\x35.incidents_service.v1.DeleteMaintenanceWindowResponse2\xa4\x03\n\x17\x43orrelationRulesService\x12\x80\x01\n\x15\x43reateCorrelationRule\x12\x32.incidents_service.v1.CreateCorrelationRuleRequest\x1a\x33.incidents_service.v1.CreateCorrelationRuleResponse\x12\x82\x01\n\x14ListCorrelationRules\x12\x31.incidents_service.v1.ListCorrelationRulesRequest\x1a\x32.incidents_service.v1.ListCorrelationRulesResponse\"\x03\x90\x02\x01\x12\x80\x01\n\x15\x44\x65leteCorrelationRule\x12\x32.incidents_service.v1.DeleteCorrelationRuleRequest\x1a\x33.incidents_service.v1.DeleteCorrelationRuleResponse2\x8a\x02\n\x14\x41lertSettingsService\x12v\n\x10GetAlertSettings\x12-.incidents_service.v1.GetAlertSettingsRequest\x1a..incidents_service.v1.GetAlertSettingsResponse\"\x03\x90\x02\x01\x12z\n\x13UpdateAlertSettings\x12\x30.incidents_service.v1.UpdateAlertSettingsRequest\x1a\x31.incidents_service.v1.UpdateAlertSettingsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'incidents_service_api.v1.incident_alerts_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_CORRELATIONLOGENTRY_LABELSENTRY']._loaded_options = None
+  _globals['_CORRELATIONLOGENTRY_LABELSENTRY']._serialized_options = b'8\001'
   _globals['_INCIDENTALERT_LABELSENTRY']._loaded_options = None
   _globals['_INCIDENTALERT_LABELSENTRY']._serialized_options = b'8\001'
   _globals['_INCIDENTALERTSSERVICE'].methods_by_name['ListIncidentAlerts']._loaded_options = None
   _globals['_INCIDENTALERTSSERVICE'].methods_by_name['ListIncidentAlerts']._serialized_options = b'\220\002\001'
   _globals['_MAINTENANCEWINDOWSSERVICE'].methods_by_name['ListMaintenanceWindows']._loaded_options = None
   _globals['_MAINTENANCEWINDOWSSERVICE'].methods_by_name['ListMaintenanceWindows']._serialized_options = b'\220\002\001'
+  _globals['_CORRELATIONRULESSERVICE'].methods_by_name['ListCorrelationRules']._loaded_options = None
+  _globals['_CORRELATIONRULESSERVICE'].methods_by_name['ListCorrelationRules']._serialized_options = b'\220\002\001'
   _globals['_ALERTSETTINGSSERVICE'].methods_by_name['GetAlertSettings']._loaded_options = None
   _globals['_ALERTSETTINGSSERVICE'].methods_by_name['GetAlertSettings']._serialized_options = b'\220\002\001'
-  _globals['_MAINTENANCESTATE']._serialized_start=2417
-  _globals['_MAINTENANCESTATE']._serialized_end=2559
-  _globals['_ALERTSTATE']._serialized_start=2561
-  _globals['_ALERTSTATE']._serialized_end=2652
+  _globals['_MAINTENANCESTATE']._serialized_start=3265
+  _globals['_MAINTENANCESTATE']._serialized_end=3407
+  _globals['_ALERTSTATE']._serialized_start=3409
+  _globals['_ALERTSTATE']._serialized_end=3500
   _globals['_LABELMATCHER']._serialized_start=152
   _globals['_LABELMATCHER']._serialized_end=213
   _globals['_MAINTENANCEWINDOW']._serialized_start=216
@@ -61,30 +65,50 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DELETEMAINTENANCEWINDOWREQUEST']._serialized_end=829
   _globals['_DELETEMAINTENANCEWINDOWRESPONSE']._serialized_start=831
   _globals['_DELETEMAINTENANCEWINDOWRESPONSE']._serialized_end=876
-  _globals['_ALERTSETTINGS']._serialized_start=878
-  _globals['_ALERTSETTINGS']._serialized_end=954
-  _globals['_GETALERTSETTINGSREQUEST']._serialized_start=956
-  _globals['_GETALERTSETTINGSREQUEST']._serialized_end=981
-  _globals['_GETALERTSETTINGSRESPONSE']._serialized_start=983
-  _globals['_GETALERTSETTINGSRESPONSE']._serialized_end=1064
-  _globals['_UPDATEALERTSETTINGSREQUEST']._serialized_start=1066
-  _globals['_UPDATEALERTSETTINGSREQUEST']._serialized_end=1149
-  _globals['_UPDATEALERTSETTINGSRESPONSE']._serialized_start=1151
-  _globals['_UPDATEALERTSETTINGSRESPONSE']._serialized_end=1235
-  _globals['_INCIDENTALERT']._serialized_start=1238
-  _globals['_INCIDENTALERT']._serialized_end=1799
-  _globals['_INCIDENTALERT_LABELSENTRY']._serialized_start=1754
-  _globals['_INCIDENTALERT_LABELSENTRY']._serialized_end=1799
-  _globals['_INCIDENTALERTSUMMARY']._serialized_start=1802
-  _globals['_INCIDENTALERTSUMMARY']._serialized_end=2076
-  _globals['_LISTINCIDENTALERTSREQUEST']._serialized_start=2078
-  _globals['_LISTINCIDENTALERTSREQUEST']._serialized_end=2197
-  _globals['_LISTINCIDENTALERTSRESPONSE']._serialized_start=2200
-  _globals['_LISTINCIDENTALERTSRESPONSE']._serialized_end=2414
-  _globals['_INCIDENTALERTSSERVICE']._serialized_start=2655
-  _globals['_INCIDENTALERTSSERVICE']._serialized_end=2804
-  _globals['_MAINTENANCEWINDOWSSERVICE']._serialized_start=2807
-  _globals['_MAINTENANCEWINDOWSSERVICE']._serialized_end=3247
-  _globals['_ALERTSETTINGSSERVICE']._serialized_start=3250
-  _globals['_ALERTSETTINGSSERVICE']._serialized_end=3516
+  _globals['_CORRELATIONRULE']._serialized_start=879
+  _globals['_CORRELATIONRULE']._serialized_end=1034
+  _globals['_CREATECORRELATIONRULEREQUEST']._serialized_start=1036
+  _globals['_CREATECORRELATIONRULEREQUEST']._serialized_end=1119
+  _globals['_CREATECORRELATIONRULERESPONSE']._serialized_start=1121
+  _globals['_CREATECORRELATIONRULERESPONSE']._serialized_end=1205
+  _globals['_LISTCORRELATIONRULESREQUEST']._serialized_start=1207
+  _globals['_LISTCORRELATIONRULESREQUEST']._serialized_end=1236
+  _globals['_LISTCORRELATIONRULESRESPONSE']._serialized_start=1238
+  _globals['_LISTCORRELATIONRULESRESPONSE']._serialized_end=1322
+  _globals['_DELETECORRELATIONRULEREQUEST']._serialized_start=1324
+  _globals['_DELETECORRELATIONRULEREQUEST']._serialized_end=1366
+  _globals['_DELETECORRELATIONRULERESPONSE']._serialized_start=1368
+  _globals['_DELETECORRELATIONRULERESPONSE']._serialized_end=1411
+  _globals['_CORRELATIONLOGENTRY']._serialized_start=1414
+  _globals['_CORRELATIONLOGENTRY']._serialized_end=1656
+  _globals['_CORRELATIONLOGENTRY_LABELSENTRY']._serialized_start=1611
+  _globals['_CORRELATIONLOGENTRY_LABELSENTRY']._serialized_end=1656
+  _globals['_ALERTSETTINGS']._serialized_start=1658
+  _globals['_ALERTSETTINGS']._serialized_end=1734
+  _globals['_GETALERTSETTINGSREQUEST']._serialized_start=1736
+  _globals['_GETALERTSETTINGSREQUEST']._serialized_end=1761
+  _globals['_GETALERTSETTINGSRESPONSE']._serialized_start=1763
+  _globals['_GETALERTSETTINGSRESPONSE']._serialized_end=1844
+  _globals['_UPDATEALERTSETTINGSREQUEST']._serialized_start=1846
+  _globals['_UPDATEALERTSETTINGSREQUEST']._serialized_end=1929
+  _globals['_UPDATEALERTSETTINGSRESPONSE']._serialized_start=1931
+  _globals['_UPDATEALERTSETTINGSRESPONSE']._serialized_end=2015
+  _globals['_INCIDENTALERT']._serialized_start=2018
+  _globals['_INCIDENTALERT']._serialized_end=2579
+  _globals['_INCIDENTALERT_LABELSENTRY']._serialized_start=1611
+  _globals['_INCIDENTALERT_LABELSENTRY']._serialized_end=1656
+  _globals['_INCIDENTALERTSUMMARY']._serialized_start=2582
+  _globals['_INCIDENTALERTSUMMARY']._serialized_end=2924
+  _globals['_LISTINCIDENTALERTSREQUEST']._serialized_start=2926
+  _globals['_LISTINCIDENTALERTSREQUEST']._serialized_end=3045
+  _globals['_LISTINCIDENTALERTSRESPONSE']._serialized_start=3048
+  _globals['_LISTINCIDENTALERTSRESPONSE']._serialized_end=3262
+  _globals['_INCIDENTALERTSSERVICE']._serialized_start=3503
+  _globals['_INCIDENTALERTSSERVICE']._serialized_end=3652
+  _globals['_MAINTENANCEWINDOWSSERVICE']._serialized_start=3655
+  _globals['_MAINTENANCEWINDOWSSERVICE']._serialized_end=4095
+  _globals['_CORRELATIONRULESSERVICE']._serialized_start=4098
+  _globals['_CORRELATIONRULESSERVICE']._serialized_end=4518
+  _globals['_ALERTSETTINGSSERVICE']._serialized_start=4521
+  _globals['_ALERTSETTINGSSERVICE']._serialized_end=4787
 # @@protoc_insertion_point(module_scope)

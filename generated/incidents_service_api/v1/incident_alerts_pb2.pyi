@@ -93,6 +93,77 @@ class DeleteMaintenanceWindowResponse(_message.Message):
     id: str
     def __init__(self, id: _Optional[str] = ...) -> None: ...
 
+class CorrelationRule(_message.Message):
+    __slots__ = ("id", "name", "label_keys", "window_minutes", "created_by", "created_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    LABEL_KEYS_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    label_keys: _containers.RepeatedScalarFieldContainer[str]
+    window_minutes: int
+    created_by: str
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., label_keys: _Optional[_Iterable[str]] = ..., window_minutes: _Optional[int] = ..., created_by: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CreateCorrelationRuleRequest(_message.Message):
+    __slots__ = ("rule",)
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    rule: CorrelationRule
+    def __init__(self, rule: _Optional[_Union[CorrelationRule, _Mapping]] = ...) -> None: ...
+
+class CreateCorrelationRuleResponse(_message.Message):
+    __slots__ = ("rule",)
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    rule: CorrelationRule
+    def __init__(self, rule: _Optional[_Union[CorrelationRule, _Mapping]] = ...) -> None: ...
+
+class ListCorrelationRulesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListCorrelationRulesResponse(_message.Message):
+    __slots__ = ("rules",)
+    RULES_FIELD_NUMBER: _ClassVar[int]
+    rules: _containers.RepeatedCompositeFieldContainer[CorrelationRule]
+    def __init__(self, rules: _Optional[_Iterable[_Union[CorrelationRule, _Mapping]]] = ...) -> None: ...
+
+class DeleteCorrelationRuleRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class DeleteCorrelationRuleResponse(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class CorrelationLogEntry(_message.Message):
+    __slots__ = ("rule_id", "rule_name", "labels", "alert_key", "matched_at")
+    class LabelsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    RULE_ID_FIELD_NUMBER: _ClassVar[int]
+    RULE_NAME_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
+    ALERT_KEY_FIELD_NUMBER: _ClassVar[int]
+    MATCHED_AT_FIELD_NUMBER: _ClassVar[int]
+    rule_id: str
+    rule_name: str
+    labels: _containers.ScalarMap[str, str]
+    alert_key: str
+    matched_at: _timestamp_pb2.Timestamp
+    def __init__(self, rule_id: _Optional[str] = ..., rule_name: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., alert_key: _Optional[str] = ..., matched_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
 class AlertSettings(_message.Message):
     __slots__ = ("flapping_threshold", "flapping_window_minutes")
     FLAPPING_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
@@ -159,20 +230,22 @@ class IncidentAlert(_message.Message):
     def __init__(self, alert_key: _Optional[str] = ..., state: _Optional[_Union[AlertState, str]] = ..., severity: _Optional[_Union[_incident_pb2.IncidentSeverity, str]] = ..., labels: _Optional[_Mapping[str, str]] = ..., first_seen: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_seen: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state_changes: _Optional[int] = ..., flapping: _Optional[bool] = ..., flapping_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., in_maintenance: _Optional[bool] = ..., maintenance_window_id: _Optional[str] = ..., maintenance_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class IncidentAlertSummary(_message.Message):
-    __slots__ = ("highest_severity", "firing_alerts", "total_alerts", "flapping", "flapping_until", "maintenance")
+    __slots__ = ("highest_severity", "firing_alerts", "total_alerts", "flapping", "flapping_until", "maintenance", "correlation_log")
     HIGHEST_SEVERITY_FIELD_NUMBER: _ClassVar[int]
     FIRING_ALERTS_FIELD_NUMBER: _ClassVar[int]
     TOTAL_ALERTS_FIELD_NUMBER: _ClassVar[int]
     FLAPPING_FIELD_NUMBER: _ClassVar[int]
     FLAPPING_UNTIL_FIELD_NUMBER: _ClassVar[int]
     MAINTENANCE_FIELD_NUMBER: _ClassVar[int]
+    CORRELATION_LOG_FIELD_NUMBER: _ClassVar[int]
     highest_severity: _incident_pb2.IncidentSeverity
     firing_alerts: int
     total_alerts: int
     flapping: bool
     flapping_until: _timestamp_pb2.Timestamp
     maintenance: MaintenanceState
-    def __init__(self, highest_severity: _Optional[_Union[_incident_pb2.IncidentSeverity, str]] = ..., firing_alerts: _Optional[int] = ..., total_alerts: _Optional[int] = ..., flapping: _Optional[bool] = ..., flapping_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., maintenance: _Optional[_Union[MaintenanceState, str]] = ...) -> None: ...
+    correlation_log: _containers.RepeatedCompositeFieldContainer[CorrelationLogEntry]
+    def __init__(self, highest_severity: _Optional[_Union[_incident_pb2.IncidentSeverity, str]] = ..., firing_alerts: _Optional[int] = ..., total_alerts: _Optional[int] = ..., flapping: _Optional[bool] = ..., flapping_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., maintenance: _Optional[_Union[MaintenanceState, str]] = ..., correlation_log: _Optional[_Iterable[_Union[CorrelationLogEntry, _Mapping]]] = ...) -> None: ...
 
 class ListIncidentAlertsRequest(_message.Message):
     __slots__ = ("incident_id", "pagination")

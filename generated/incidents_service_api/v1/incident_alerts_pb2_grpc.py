@@ -273,6 +273,174 @@ class MaintenanceWindowsService:
             _registered_method=True)
 
 
+class CorrelationRulesServiceStub:
+    """A team's correlation rules.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.CreateCorrelationRule = channel.unary_unary(
+                '/incidents_service.v1.CorrelationRulesService/CreateCorrelationRule',
+                request_serializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.CreateCorrelationRuleRequest.SerializeToString,
+                response_deserializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.CreateCorrelationRuleResponse.FromString,
+                _registered_method=True)
+        self.ListCorrelationRules = channel.unary_unary(
+                '/incidents_service.v1.CorrelationRulesService/ListCorrelationRules',
+                request_serializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.ListCorrelationRulesRequest.SerializeToString,
+                response_deserializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.ListCorrelationRulesResponse.FromString,
+                _registered_method=True)
+        self.DeleteCorrelationRule = channel.unary_unary(
+                '/incidents_service.v1.CorrelationRulesService/DeleteCorrelationRule',
+                request_serializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.DeleteCorrelationRuleRequest.SerializeToString,
+                response_deserializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.DeleteCorrelationRuleResponse.FromString,
+                _registered_method=True)
+
+
+class CorrelationRulesServiceServicer:
+    """A team's correlation rules.
+    """
+
+    def CreateCorrelationRule(self, request, context):
+        """Adds a rule. Permission: incidents:write. Errors: INVALID_ARGUMENT for
+        no label key or more than 8, a bad key, a window outside 1 to 1440
+        minutes, or when the team already has 20 rules.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCorrelationRules(self, request, context):
+        """The team's rules, oldest first (the order they are tried in).
+        Permission: incidents:read.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteCorrelationRule(self, request, context):
+        """Deletes a rule; incidents keep their log. NOT_FOUND when it does not
+        exist. Permission: incidents:write.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_CorrelationRulesServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'CreateCorrelationRule': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateCorrelationRule,
+                    request_deserializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.CreateCorrelationRuleRequest.FromString,
+                    response_serializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.CreateCorrelationRuleResponse.SerializeToString,
+            ),
+            'ListCorrelationRules': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCorrelationRules,
+                    request_deserializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.ListCorrelationRulesRequest.FromString,
+                    response_serializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.ListCorrelationRulesResponse.SerializeToString,
+            ),
+            'DeleteCorrelationRule': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteCorrelationRule,
+                    request_deserializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.DeleteCorrelationRuleRequest.FromString,
+                    response_serializer=incidents__service__api_dot_v1_dot_incident__alerts__pb2.DeleteCorrelationRuleResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'incidents_service.v1.CorrelationRulesService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('incidents_service.v1.CorrelationRulesService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class CorrelationRulesService:
+    """A team's correlation rules.
+    """
+
+    @staticmethod
+    def CreateCorrelationRule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/incidents_service.v1.CorrelationRulesService/CreateCorrelationRule',
+            incidents__service__api_dot_v1_dot_incident__alerts__pb2.CreateCorrelationRuleRequest.SerializeToString,
+            incidents__service__api_dot_v1_dot_incident__alerts__pb2.CreateCorrelationRuleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCorrelationRules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/incidents_service.v1.CorrelationRulesService/ListCorrelationRules',
+            incidents__service__api_dot_v1_dot_incident__alerts__pb2.ListCorrelationRulesRequest.SerializeToString,
+            incidents__service__api_dot_v1_dot_incident__alerts__pb2.ListCorrelationRulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteCorrelationRule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/incidents_service.v1.CorrelationRulesService/DeleteCorrelationRule',
+            incidents__service__api_dot_v1_dot_incident__alerts__pb2.DeleteCorrelationRuleRequest.SerializeToString,
+            incidents__service__api_dot_v1_dot_incident__alerts__pb2.DeleteCorrelationRuleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
 class AlertSettingsServiceStub:
     """A team's alert settings.
     """
