@@ -40,6 +40,10 @@ _NOTES = "/incidents_service.v1.IncidentNotesService/"
 _INSIGHTS = "/incidents_service.v1.IncidentInsightsService/"
 _NOTIFICATION_RULES = "/incidents_service.v1.NotificationRulesService/"
 _ACTIONS = "/incidents_service.v1.IncidentActionsService/"
+_ALERTS = "/incidents_service.v1.IncidentAlertsService/"
+_ALERT_SETTINGS = "/incidents_service.v1.AlertSettingsService/"
+_MAINTENANCE = "/incidents_service.v1.MaintenanceWindowsService/"
+_CORRELATION = "/incidents_service.v1.CorrelationRulesService/"
 
 # The permission each rpc needs (SPEC section 2). An rpc missing here is refused, never let through.
 METHOD_PERMISSIONS: dict[str, str] = {
@@ -75,6 +79,15 @@ METHOD_PERMISSIONS: dict[str, str] = {
     _NOTES + "ListNotes": READ,
     _INSIGHTS + "GetIncidentTimeline": READ,
     _INSIGHTS + "GetIncidentStatistics": READ,
+    _ALERTS + "ListIncidentAlerts": READ,
+    _ALERT_SETTINGS + "GetAlertSettings": READ,
+    _ALERT_SETTINGS + "UpdateAlertSettings": WRITE,
+    _MAINTENANCE + "CreateMaintenanceWindow": WRITE,
+    _MAINTENANCE + "ListMaintenanceWindows": READ,
+    _MAINTENANCE + "DeleteMaintenanceWindow": WRITE,
+    _CORRELATION + "CreateCorrelationRule": WRITE,
+    _CORRELATION + "ListCorrelationRules": READ,
+    _CORRELATION + "DeleteCorrelationRule": WRITE,
     _NOTES + "CreateNote": WRITE,
     _NOTES + "UpdateNote": WRITE,
     _NOTES + "DeleteNote": WRITE,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from incidents_service import auth, logs, notification_cli
+from incidents_service import alerts_cli, auth, logs, notification_cli
 from incidents_service.config import Settings
 from incidents_service.domain.errors import DomainError, NotFound, StorageUnavailable
 from incidents_service.storage.database import create_database_engine, normalize_url, with_statement_timeout
@@ -117,6 +117,7 @@ def _parser() -> argparse.ArgumentParser:
         "dev-setup", parents=[database], help="migrate, ensure a default team and a dev key, print them"
     )
     dev.add_argument("--listen", help="the address to print (env INCIDENTS_LISTEN)")
+    alerts_cli.add_commands(commands, database)
     return parser
 
 
@@ -229,6 +230,8 @@ def run(argv: Sequence[str]) -> int:
 
     if command == "notification-rules":
         return notification_cli.run(args, engine)
+    if command in alerts_cli.COMMANDS:
+        return alerts_cli.run(args, engine)
 
     if command == "demo":
         from incidents_service.demo import load_demo

@@ -11,13 +11,14 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 
 from incidents_service import metrics
 from incidents_service.domain import limits
+from incidents_service.domain.correlation import CorrelationGroup, CorrelationRule
 from incidents_service.domain.errors import (
     ConcurrentConflict,
     FailedPrecondition,
@@ -28,10 +29,13 @@ from incidents_service.domain.errors import (
     ResponseTooLarge,
     StorageUnavailable,
 )
+from incidents_service.domain.maintenance import LabelMatcher, MaintenanceState, MaintenanceWindow, maintenance_state
 from incidents_service.domain.model import (
     Action,
+    Alert,
     AlertEvent,
     AlertOutcome,
+    FlappingPolicy,
     Incident,
     IncidentChanges,
     IncidentEvent,
@@ -39,6 +43,7 @@ from incidents_service.domain.model import (
     IncidentStatus,
     MetaLabels,
     Severity,
+    new_id,
 )
 from incidents_service.domain.notes import Note
 from incidents_service.domain.notifications import DeliveryState
@@ -82,6 +87,38 @@ class IncidentView:
 class AlertEventResult:
     outcome: AlertOutcome
     incident_id: str | None
+
+
+@dataclass(frozen=True)
+class IncidentAlerts:
+    """ListIncidentAlerts' answer: a page of an incident's alerts, and what the incident derives from all."""
+
+    page: Page[Alert]
+    highest_severity: Severity
+    firing_alerts: int
+    total_alerts: int
+    flapping_until: datetime | None
+    maintenance: MaintenanceState
+    correlation_log: list[dict[str, str]]
+
+
+@dataclass(frozen=True)
+class CorrelationRuleDraft:
+    """CreateCorrelationRule's input, validated."""
+
+    name: str
+    label_keys: tuple[str, ...]
+    window: timedelta
+
+
+@dataclass(frozen=True)
+class MaintenanceDraft:
+    """CreateMaintenanceWindow's input, validated."""
+
+    name: str
+    matchers: tuple[LabelMatcher, ...]
+    starts_at: datetime
+    ends_at: datetime
 
 
 @dataclass(frozen=True)
@@ -141,13 +178,43 @@ class IncidentOperations:
     # ---- ingestion -----------------------------------------------------------------------------
 
     def report_alert_events(self, team_id: str, events: Sequence[AlertEvent]) -> list[AlertEventResult]:
-        """Correlate alert events into incidents (SPEC section 4), all in one transaction."""
+        """Correlate alert events into incidents (SPEC sections 4 and 16), all in one transaction.
+
+        An event goes to the open incident of its correlation key; else to the open incident a correlation
+        rule joined its key to before; else, when a rule matches its labels within the rule's window, to
+        that group's open incident; else a TRIGGERED event opens a new incident. Every read is one
+        statement for the whole batch.
+        """
 
         def work(uow: UnitOfWork) -> list[AlertEventResult]:
             seen = uow.incidents.incidents_by_cx_event_keys([event.cx_event_key for event in events])
-            open_by_key: dict[str, Incident | None] = dict(
-                uow.incidents.open_by_correlation_keys([event.correlation_key for event in events])
-            )
+            keys = list(dict.fromkeys(event.correlation_key for event in events))
+            open_by_key: dict[str, Incident | None] = dict(uow.incidents.open_by_correlation_keys(keys))
+            by_id = {found.id: found for found in open_by_key.values() if found is not None}
+            unrouted = [key for key in keys if key not in open_by_key]
+            rules = uow.correlation.rules()
+            # Incidents correlation rules joined keys or groups to (SPEC 16), loaded with the others (a key
+            # joined before stays with its incident, even once its rule is deleted).
+            held = uow.alerts.incidents_holding(unrouted) if unrouted else {}
+            pairs = {
+                (rule.id, group)
+                for event in events
+                if event.correlation_key in unrouted
+                for rule in rules
+                if (group := rule.group_of(event.alert_labels or event.contextual_labels)) is not None
+            }
+            groups = uow.correlation.open_groups(pairs) if pairs else {}
+            joined_ids = {*held.values(), *(group.incident_id for group in groups.values())} - by_id.keys()
+            by_id.update(uow.incidents.get_many(sorted(joined_ids)) if joined_ids else {})
+            for key, incident_id in held.items():
+                open_by_key[key] = by_id.get(incident_id)
+            # The alerts the events need (SPEC 16), read for all their incidents at once.
+            stored_alerts = uow.alerts.for_ingestion(list(by_id), [e.alert_key for e in events])
+            for found in by_id.values():
+                found.alerts = stored_alerts.get(found.id, {})
+            flapping = uow.alerts.flapping_policy()
+            moments = [event.timestamp for event in events]
+            windows = uow.maintenance.running_between(min(moments), max(moments)) if events else []
             created: dict[str, Incident] = {}
             changed: dict[str, Incident] = {}
             results: list[AlertEventResult] = []
@@ -156,21 +223,32 @@ class IncidentOperations:
                     results.append(AlertEventResult(AlertOutcome.DUPLICATE, seen[event.cx_event_key]))
                     continue
                 incident = open_by_key.get(event.correlation_key)
+                labels = event.alert_labels or event.contextual_labels
+                outcome = AlertOutcome.UPDATED
+                if incident is not None:
+                    outcome = _naming_event(index, incident.apply_alert, event, flapping, windows)
+                elif event.state is IncidentState.TRIGGERED:
+                    incident, correlated = _correlated(rules, groups, by_id, labels, event)
+                    if incident is not None:
+                        outcome = _naming_event(index, incident.apply_alert, event, flapping, windows, correlated)
+                        open_by_key[event.correlation_key] = incident
                 if incident is None:
                     if event.state is IncidentState.RESOLVED:
                         results.append(AlertEventResult(AlertOutcome.IGNORED, None))
                         continue
-                    incident = _naming_event(index, Incident.open_from_alert, team_id, event)
-                    open_by_key[event.correlation_key] = created[incident.id] = incident
+                    incident = _naming_event(index, Incident.open_from_alert, team_id, event, windows)
+                    open_by_key[event.correlation_key] = created[incident.id] = by_id[incident.id] = incident
                     outcome = AlertOutcome.CREATED
-                else:
-                    outcome = _naming_event(index, incident.apply_alert, event)
-                    if incident.id not in created:
-                        changed[incident.id] = incident
+                elif incident.id not in created:
+                    changed[incident.id] = incident
+                _seen_in_groups(rules, groups, incident, labels, event)
                 seen[event.cx_event_key] = incident.id
                 results.append(AlertEventResult(outcome, incident.id))
             uow.incidents.add_all(list(created.values()))
             uow.incidents.save_all(list(changed.values()))
+            touched = [*created.values(), *changed.values()]
+            uow.alerts.save_all([alert for incident in touched for alert in incident.alerts.values()])
+            uow.correlation.save_groups(list(groups.values()))
             return results
 
         reported = self._write(team_id, work)
@@ -426,12 +504,13 @@ class IncidentOperations:
         incident_ids: Sequence[str],
         minutes: int,
         before_commit: BeforeCommit | None = None,
+        cancel_on_incident_updates: bool = False,
     ) -> list[Incident]:
         return self.act_on_incidents(
             team_id,
             Action.SNOOZE,
             incident_ids,
-            lambda incident, now: incident.snooze(actor, now, minutes),
+            lambda incident, now: incident.snooze(actor, now, minutes, cancel_on_incident_updates),
             before_commit,
         )
 
@@ -488,6 +567,96 @@ class IncidentOperations:
 
         return self._write(team_id, work)
 
+    # ---- alerts inside incidents (SPEC 16) -------------------------------------------------------
+
+    def incident_alerts(self, team_id: str, incident_id: str, page: PageRequest) -> IncidentAlerts:
+        """A page of the incident's alerts in first-seen order, with what the incident derives from them."""
+        with self._read(team_id) as uow:
+            incident = uow.incidents.get(incident_id)
+            if incident is None:
+                raise NotFound("incident", [incident_id])
+            total, firing, maintained = uow.alerts.counts_of(incident_id, self.now())
+            alerts = uow.alerts.page_of(incident_id, page.after, page.size + 1)
+        next_after = None
+        if len(alerts) > page.size:
+            last = alerts[page.size - 1]
+            next_after = (last.first_seen, last.key)
+        shown = alerts[: page.size]
+        positions: list[tuple[Any, ...]] = [(alert.first_seen, alert.key) for alert in shown]
+        known = page.known_total if page.known_total is not None else total
+        listed = Page(items=shown, total_size=known, next_after=next_after, positions=positions)
+        state = maintenance_state(maintained, total)
+        return IncidentAlerts(
+            listed, incident.peak_severity, firing, total, incident.flapping_until, state, incident.correlation_log
+        )
+
+    def alert_settings(self, team_id: str) -> FlappingPolicy:
+        with self._read(team_id) as uow:
+            return uow.alerts.flapping_policy()
+
+    # ---- correlation rules (SPEC 16) ---------------------------------------------------------------
+
+    def create_correlation_rule(self, team_id: str, actor: str, draft: CorrelationRuleDraft) -> CorrelationRule:
+        def work(uow: UnitOfWork) -> CorrelationRule:
+            if uow.correlation.count() >= limits.MAX_CORRELATION_RULES:
+                raise InvalidArgument.single(
+                    "rule", f"the team already has the limit of {limits.MAX_CORRELATION_RULES} correlation rules"
+                )
+            rule = CorrelationRule(new_id(), draft.name, draft.label_keys, draft.window, actor, self.now())
+            uow.correlation.add(rule)
+            return rule
+
+        return self._write(team_id, work)
+
+    def correlation_rules(self, team_id: str) -> list[CorrelationRule]:
+        with self._read(team_id) as uow:
+            return uow.correlation.rules()
+
+    def delete_correlation_rule(self, team_id: str, rule_id: str) -> str:
+        def work(uow: UnitOfWork) -> str:
+            if not uow.correlation.delete(rule_id):
+                raise NotFound("correlation rule", [rule_id])
+            return rule_id
+
+        return self._write(team_id, work)
+
+    # ---- maintenance windows (SPEC 16) -------------------------------------------------------------
+
+    def create_maintenance_window(self, team_id: str, actor: str, draft: MaintenanceDraft) -> MaintenanceWindow:
+        def work(uow: UnitOfWork) -> MaintenanceWindow:
+            now = self.now()
+            if uow.maintenance.count_not_ended(now) >= limits.MAX_MAINTENANCE_WINDOWS:
+                raise InvalidArgument.single(
+                    "window",
+                    f"the team already has the limit of {limits.MAX_MAINTENANCE_WINDOWS} running or upcoming "
+                    "maintenance windows; delete one first",
+                )
+            window = MaintenanceWindow(new_id(), draft.name, draft.matchers, draft.starts_at, draft.ends_at, actor, now)
+            uow.maintenance.add(window)
+            return window
+
+        return self._write(team_id, work)
+
+    def maintenance_windows(self, team_id: str) -> list[MaintenanceWindow]:
+        with self._read(team_id) as uow:
+            return uow.maintenance.not_ended(self.now())
+
+    def delete_maintenance_window(self, team_id: str, window_id: str) -> str:
+        def work(uow: UnitOfWork) -> str:
+            if not uow.maintenance.delete(window_id):
+                raise NotFound("maintenance window", [window_id])
+            uow.alerts.leave_maintenance_window(window_id)
+            return window_id
+
+        return self._write(team_id, work)
+
+    def update_alert_settings(self, team_id: str, flapping: FlappingPolicy) -> FlappingPolicy:
+        def work(uow: UnitOfWork) -> FlappingPolicy:
+            uow.alerts.save_flapping_policy(flapping)
+            return flapping
+
+        return self._write(team_id, work)
+
     # ---- timeline and statistics (SPEC section 13) ---------------------------------------------
 
     def incident_timeline(self, team_id: str, incident_id: str, page: PageRequest) -> Page[TimelineEntry]:
@@ -532,6 +701,45 @@ class IncidentOperations:
     def incident_statistics(self, team_id: str, asked: StatisticsQuery) -> IncidentStatistics:
         with self._read(team_id) as uow:
             return uow.incidents.statistics(asked, self.now())
+
+
+def _correlated(
+    rules: Sequence[CorrelationRule],
+    groups: dict[tuple[str, str], CorrelationGroup],
+    incidents: dict[str, Incident],
+    labels: dict[str, str],
+    event: AlertEvent,
+) -> tuple[Incident | None, dict[str, str] | None]:
+    """The open incident a correlation rule joins this event's alert to, and the log entry of the match:
+    the first rule (oldest first) whose group of these labels has an open incident whose latest alert of
+    the group was seen within the rule's window."""
+    for rule in rules:
+        group = rule.group_of(labels)
+        found = groups.get((rule.id, group)) if group is not None else None
+        incident = incidents.get(found.incident_id) if found is not None else None
+        if found is not None and incident is not None and incident.is_open and found.admits(rule, event.timestamp):
+            return incident, rule.log_entry(labels, event.alert_key, event.timestamp)
+    return None, None
+
+
+def _seen_in_groups(
+    rules: Sequence[CorrelationRule],
+    groups: dict[tuple[str, str], CorrelationGroup],
+    incident: Incident,
+    labels: dict[str, str],
+    event: AlertEvent,
+) -> None:
+    """A firing alert of this incident is the latest of its groups: later alerts within a rule's window
+    of it join the incident."""
+    if event.state is not IncidentState.TRIGGERED:
+        return
+    for rule in rules:
+        group = rule.group_of(labels)
+        if group is None:
+            continue
+        known = groups.get((rule.id, group))
+        if known is None or known.incident_id != incident.id or known.last_seen < event.timestamp:
+            groups[rule.id, group] = CorrelationGroup(rule.id, group, incident.id, event.timestamp, changed=True)
 
 
 def _naming_event(index: int, apply: Callable[..., T], *args: object) -> T:

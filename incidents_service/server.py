@@ -29,6 +29,9 @@ from com.coralogixapis.incidents.v1 import incidents_service_connect as svc_conn
 from com.coralogixapis.incidents.v1 import incidents_service_pb2 as svc
 from com.coralogixapis.incidents.v1 import incidents_service_pb2_grpc as svc_grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from incidents_service_api.v1 import incident_alerts_connect as alr_connect
+from incidents_service_api.v1 import incident_alerts_pb2 as alr
+from incidents_service_api.v1 import incident_alerts_pb2_grpc as alr_grpc
 from incidents_service_api.v1 import incident_insights_connect as ins_connect
 from incidents_service_api.v1 import incident_insights_pb2 as ins
 from incidents_service_api.v1 import incident_insights_pb2_grpc as ins_grpc
@@ -45,6 +48,12 @@ from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy import Engine
 
 from incidents_service import logs, metrics, tracing
+from incidents_service.api.alerts_servicers import (
+    AlertSettingsServicer,
+    CorrelationRulesServicer,
+    IncidentAlertsServicer,
+    MaintenanceWindowsServicer,
+)
 from incidents_service.api.calls import Calls
 from incidents_service.api.http import (
     ConnectService,
@@ -87,6 +96,10 @@ SERVICE_NAMES = (
     ins.DESCRIPTOR.services_by_name["IncidentInsightsService"].full_name,
     nt.DESCRIPTOR.services_by_name["NotificationRulesService"].full_name,
     nt.DESCRIPTOR.services_by_name["IncidentActionsService"].full_name,
+    alr.DESCRIPTOR.services_by_name["IncidentAlertsService"].full_name,
+    alr.DESCRIPTOR.services_by_name["AlertSettingsService"].full_name,
+    alr.DESCRIPTOR.services_by_name["MaintenanceWindowsService"].full_name,
+    alr.DESCRIPTOR.services_by_name["CorrelationRulesService"].full_name,
 )
 # The asyncio health servicer (grpc_health.v1.health.aio), which grpc-stubs does not know yet.
 AsyncHealthServicer: Any = health.aio.HealthServicer  # type: ignore[attr-defined]
@@ -237,6 +250,26 @@ class IncidentsServer:
                 IncidentActionsServicer(self.notifications, self.page_tokens),
                 nt_grpc.add_IncidentActionsServiceServicer_to_server,
                 nt_connect.IncidentActionsServiceASGIApplication,
+            ),
+            ServedService(
+                IncidentAlertsServicer(self.operations, self.page_tokens),
+                alr_grpc.add_IncidentAlertsServiceServicer_to_server,
+                alr_connect.IncidentAlertsServiceASGIApplication,
+            ),
+            ServedService(
+                AlertSettingsServicer(self.operations),
+                alr_grpc.add_AlertSettingsServiceServicer_to_server,
+                alr_connect.AlertSettingsServiceASGIApplication,
+            ),
+            ServedService(
+                MaintenanceWindowsServicer(self.operations),
+                alr_grpc.add_MaintenanceWindowsServiceServicer_to_server,
+                alr_connect.MaintenanceWindowsServiceASGIApplication,
+            ),
+            ServedService(
+                CorrelationRulesServicer(self.operations),
+                alr_grpc.add_CorrelationRulesServiceServicer_to_server,
+                alr_connect.CorrelationRulesServiceASGIApplication,
             ),
         ]
 

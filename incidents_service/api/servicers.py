@@ -435,5 +435,12 @@ class IncidentManagementServicer(api_grpc.IncidentManagementServiceServicer):
         ids, minutes = decode.snooze_from_wire(request)
         caller = current_caller()
         answer = _BatchAnswer(self._operations, api.SnoozeIncidentsResponse)
-        self._operations.snooze(caller.team_id, caller.principal, ids, minutes, answer)
+        self._operations.snooze(
+            caller.team_id,
+            caller.principal,
+            ids,
+            minutes,
+            answer,
+            cancel_on_incident_updates=request.cancel_on_incident_updates,
+        )
         return api.SnoozeIncidentsResponse(incidents=answer.incidents)

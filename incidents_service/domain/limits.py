@@ -21,6 +21,20 @@ MAX_KEY_CHARS = 1024  # correlation keys, cx_event_keys, ids, user ids
 # Correlation keys and cx_event_keys are in unique b-tree indexes, whose entries PostgreSQL caps at
 # about 2.7 KB: 1024 characters of 4-byte UTF-8 would not fit, so these keys are also capped in bytes.
 MAX_INDEXED_KEY_BYTES = 2048
+# Flapping settings of a team (SPEC 16): changes that make an alert flap, and within how long.
+MIN_FLAPPING_THRESHOLD = 2
+MAX_FLAPPING_THRESHOLD = 100
+MIN_FLAPPING_WINDOW_MINUTES = 1
+MAX_FLAPPING_WINDOW_MINUTES = 1440
+# Maintenance windows (SPEC 16): running or upcoming per team, matchers per window, and how long one runs.
+MAX_MAINTENANCE_WINDOWS = 100
+MAX_MATCHERS_PER_WINDOW = 32
+MAX_MAINTENANCE_DAYS = 31
+# Correlation rules (SPEC 16): per team, label keys per rule, and their window.
+MAX_CORRELATION_RULES = 20
+MAX_CORRELATION_LABEL_KEYS = 8
+MIN_CORRELATION_WINDOW_MINUTES = 1
+MAX_CORRELATION_WINDOW_MINUTES = 1440
 MIN_SNOOZE_MINUTES = 1
 MAX_SNOOZE_MINUTES = 10080
 DEFAULT_PAGE_SIZE = 50

@@ -185,6 +185,10 @@ def incident_from_row(row: Sequence[Any]) -> Incident:
         snoozed_until=row[20],
         acknowledged_at=row[21],
         resolved_at=row[22],
+        highest_severity=_SEVERITIES[row[23]] if row[23] is not None else None,
+        flapping_until=row[24],
+        snooze_cancel_on_updates=bool(row[25]),  # SQLite gives 0/1
+        correlation_log=row[26],
     )
 
 

@@ -197,7 +197,7 @@ class NotificationRepository:
         each out into one notification per rule (DeliveryQueue.fan_out).
 
         `before` is each loaded incident's state before this unit of work (its last stored event's
-        snapshot); new incidents start from nothing. A muted incident notifies nobody.
+        snapshot); new incidents start from nothing. A muted, flapping or maintained incident notifies nobody.
         """
         rules = self.enabled_rules()
         if not rules:
@@ -208,7 +208,10 @@ class NotificationRepository:
             for event in incident.new_events:
                 after = event.snapshot
                 assert after is not None, "a new event is recorded with its snapshot"
-                changes = [] if after.is_muted else changes_of(event, previous)
+                # A muted (snoozed) incident, or one whose alerts flap or are all in maintenance
+                # (SPEC 16), notifies nobody.
+                silent = after.is_muted or incident.suppresses_notifications(event.timestamp)
+                changes = [] if silent else changes_of(event, previous)
                 previous = after
                 for change in changes:
                     matching = [rule for rule in rules if rule.fires_on(change, after)]

@@ -38,7 +38,13 @@ from incidents_service.storage import aggregations, statistics
 from incidents_service.storage.driver_sql import DriverStatements, incident_from_row
 from incidents_service.storage.incident_query import EVENT_SNAPSHOTS, IncidentQuery
 from incidents_service.storage.notifications import NotificationRepository
-from incidents_service.storage.tables import incident_events, incident_notes, incidents
+from incidents_service.storage.tables import (
+    correlation_groups,
+    incident_alerts,
+    incident_events,
+    incident_notes,
+    incidents,
+)
 
 # Parameters per statement stay well under SQLite's and psycopg's limits.
 _IN_CHUNK = 500
@@ -200,6 +206,16 @@ class IncidentRepository:
 
     def delete_many(self, incident_ids: Sequence[str]) -> None:
         for chunk in _chunks(list(incident_ids)):
+            self._connection.execute(
+                delete(correlation_groups).where(
+                    correlation_groups.c.team_id == self._team_id, correlation_groups.c.incident_id.in_(chunk)
+                )
+            )
+            self._connection.execute(
+                delete(incident_alerts).where(
+                    incident_alerts.c.team_id == self._team_id, incident_alerts.c.incident_id.in_(chunk)
+                )
+            )
             self._connection.execute(
                 delete(incident_notes).where(
                     incident_notes.c.team_id == self._team_id, incident_notes.c.incident_id.in_(chunk)
@@ -450,6 +466,10 @@ def _incident_values(incident: Incident) -> dict[str, Any]:
         "snoozed_until": incident.snoozed_until,
         "acknowledged_at": incident.acknowledged_at,
         "resolved_at": incident.resolved_at,
+        "highest_severity": int(incident.peak_severity),
+        "flapping_until": incident.flapping_until,
+        "snooze_cancel_on_updates": incident.snooze_cancel_on_updates,
+        "correlation_log": incident.correlation_log,
     }
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql.expression import false
 
 # Stable constraint names so migrations can refer to them on both databases.
 metadata = MetaData(
@@ -123,6 +124,13 @@ incidents = Table(
     # Statistics (MTTA, MTTR): the first acknowledge, and when the status last became RESOLVED.
     Column("acknowledged_at", UTCDateTime(), nullable=True),
     Column("resolved_at", UTCDateTime(), nullable=True),
+    # SPEC 16: the highest severity ever reached (NULL: the current one, for rows older than alerts).
+    Column("highest_severity", SmallInteger(), nullable=True),
+    # SPEC 16: until when one of its alerts flaps; whether its snooze ends at an update.
+    Column("flapping_until", UTCDateTime(), nullable=True),
+    Column("snooze_cancel_on_updates", Boolean(), nullable=False, server_default=false()),
+    # SPEC 16: the correlation rules that joined alerts to it, and when ([{rule_id, ...}, ...]).
+    Column("correlation_log", JSON(), nullable=False, server_default=text("'[]'")),
 )
 
 # One open incident per (team, correlation key): two replicas racing on a key's first event make one.
@@ -347,3 +355,90 @@ notification_attempts = Table(
     Column("duration_ms", Integer(), nullable=False),
 )
 Index("ix_notification_attempts_notification", notification_attempts.c.notification_seq, notification_attempts.c.seq)
+# The alerts inside an incident (SPEC 16): each alert's current state. Its history is the event log
+# (each alert event names its alert_key), like the incident's.
+incident_alerts = Table(
+    "incident_alerts",
+    metadata,
+    Column("incident_id", String(36), ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
+    Column("alert_key", String(1024), primary_key=True),
+    Column("team_id", String(36), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("severity", SmallInteger(), nullable=False),
+    Column("labels", LabelsJSON, nullable=False),
+    Column("first_seen", UTCDateTime(), nullable=False),
+    Column("last_seen", UTCDateTime(), nullable=False),
+    Column("state_changes", Integer(), nullable=False),
+    # Its latest state changes (ISO times) and until when it flaps (SPEC 16).
+    Column("recent_changes", JSON(), nullable=False),
+    Column("flapping_until", UTCDateTime(), nullable=True),
+    # The maintenance window that covered it at its last event, and its end (SPEC 16).
+    Column("maintenance_window_id", String(36), nullable=True),
+    Column("maintenance_until", UTCDateTime(), nullable=True),
+    # The correlation key of its events: a key a correlation rule joined to the incident finds it here.
+    Column("correlation_key", String(1024), nullable=True),
+)
+Index("ix_incident_alerts_team_correlation_key", incident_alerts.c.team_id, incident_alerts.c.correlation_key)
+# An incident's alerts in the order they were first seen, and keyset pages over them.
+Index(
+    "ix_incident_alerts_incident_first_seen",
+    incident_alerts.c.incident_id,
+    incident_alerts.c.first_seen,
+    incident_alerts.c.alert_key,
+)
+
+# A team's alert settings (SPEC 16): what makes an alert flap. No row: the defaults.
+team_alert_settings = Table(
+    "team_alert_settings",
+    metadata,
+    Column("team_id", String(36), ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("flapping_threshold", Integer(), nullable=False),
+    Column("flapping_window_seconds", Integer(), nullable=False),
+)
+
+# A team's maintenance windows (SPEC 16): alerts their matchers match, while they run, open nothing.
+maintenance_windows = Table(
+    "maintenance_windows",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("team_id", String(36), ForeignKey("teams.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(1024), nullable=False),
+    Column("matchers", JSON(), nullable=False),  # [[key, value, not_equal], ...]
+    Column("starts_at", UTCDateTime(), nullable=False),
+    Column("ends_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(1024), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+# Ingestion reads the windows of a team that have not ended.
+Index("ix_maintenance_windows_team_ends", maintenance_windows.c.team_id, maintenance_windows.c.ends_at)
+
+# A team's correlation rules (SPEC 16).
+correlation_rules = Table(
+    "correlation_rules",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("team_id", String(36), ForeignKey("teams.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(1024), nullable=False),
+    Column("label_keys", JSON(), nullable=False),
+    Column("window_seconds", Integer(), nullable=False),
+    Column("created_by", String(1024), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# The groups correlation rules formed: alerts with equal values of a rule's labels (a digest), the
+# incident they joined, and when its latest alert was seen.
+correlation_groups = Table(
+    "correlation_groups",
+    metadata,
+    Column("incident_id", String(36), ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
+    Column("rule_id", String(36), primary_key=True),
+    Column("group_hash", String(64), primary_key=True),
+    Column("team_id", String(36), nullable=False),
+    Column("last_seen", UTCDateTime(), nullable=False),
+)
+Index(
+    "ix_correlation_groups_team_rule_group",
+    correlation_groups.c.team_id,
+    correlation_groups.c.rule_id,
+    correlation_groups.c.group_hash,
+)

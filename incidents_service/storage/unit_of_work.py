@@ -28,7 +28,10 @@ from incidents_service.domain.errors import (
     StorageUnavailable,
     Unauthenticated,
 )
+from incidents_service.storage.alerts import AlertRepository
+from incidents_service.storage.correlation import CorrelationRepository
 from incidents_service.storage.database import interrupt, is_sqlite
+from incidents_service.storage.maintenance import MaintenanceRepository
 from incidents_service.storage.notes import NoteRepository
 from incidents_service.storage.notifications import DeliveryQueue, NotificationRepository
 from incidents_service.storage.python_turns import TURNS
@@ -61,6 +64,9 @@ class UnitOfWork:
     notes: NoteRepository
     notifications: NotificationRepository
     deliveries: DeliveryQueue
+    alerts: AlertRepository
+    maintenance: MaintenanceRepository
+    correlation: CorrelationRepository
     access: AccessRepository
     totals: TotalsRepository
 
@@ -106,6 +112,9 @@ class UnitOfWork:
         )
         self.notes = NoteRepository(connection, self._team_id, lock_rows=self._write)
         self.deliveries = DeliveryQueue(connection)
+        self.alerts = AlertRepository(connection, self._team_id)
+        self.maintenance = MaintenanceRepository(connection, self._team_id)
+        self.correlation = CorrelationRepository(connection, self._team_id)
         self.access = AccessRepository(connection)
         self.totals = TotalsRepository(connection)
         key_id = _writing_key.get()

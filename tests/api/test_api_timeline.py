@@ -103,6 +103,8 @@ def test_a_scripted_life_reads_back_exactly_newest_first(client):
         ("SNOOZED", me, "", "snoozed_until", "", timeline[2].new_value),
         ("REOPENED", "", PROM, "", "", ""),
         ("STATUS_CHANGED", "", PROM, "status", RESOLVED_, TRIGGERED),
+        # The alert fires again at the severity it had (SPEC 16: the incident follows its alerts).
+        ("SEVERITY_CHANGED", "", PROM, "severity", "ERROR", "CRITICAL"),
         ("RESOLVED", "", PROM, "", "", ""),
         ("STATUS_CHANGED", "", PROM, "status", ACKED, RESOLVED_),
         ("SEVERITY_CHANGED", me, "", "severity", "CRITICAL", "ERROR"),
@@ -119,8 +121,8 @@ def test_a_scripted_life_reads_back_exactly_newest_first(client):
     def stamp(entry: ins.TimelineEntry) -> datetime:
         return entry.timestamp.ToDatetime(tzinfo=UTC)
 
-    assert [stamp(timeline[i]) for i in (3, 4, 5, 6, 12, 13, 14)] == [
-        reopened_at, reopened_at, resolved_at, resolved_at, raised_at, raised_at, opened_at
+    assert [stamp(timeline[i]) for i in (3, 4, 5, 6, 7, 13, 14, 15)] == [
+        reopened_at, reopened_at, reopened_at, resolved_at, resolved_at, raised_at, raised_at, opened_at
     ]  # fmt: skip
     events = _events_by_id(client, incident_id)
     for entry in timeline:

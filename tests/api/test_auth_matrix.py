@@ -2,8 +2,9 @@
 
 The rpcs come from the service descriptors (IncidentsService 19, AlertIngestionService 1,
 IncidentManagementService 3, IncidentNotesService 5, IncidentInsightsService 2, NotificationRulesService 5,
-IncidentActionsService 1), each with a valid request on a real incident (and note, and notification rule) of
-the caller's team, so a call let through by mistake would
+IncidentActionsService 1, IncidentAlertsService 1, AlertSettingsService 2, MaintenanceWindowsService 3,
+CorrelationRulesService 3), each with a valid request on a real incident (and note, notification rule,
+maintenance window and correlation rule) of the caller's team, so a call let through by mistake would
 succeed and be seen. Every rpc is called:
 
 - with no metadata, a malformed authorization header, an unknown key, a revoked key: UNAUTHENTICATED;
@@ -40,6 +41,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from google.protobuf.wrappers_pb2 import UInt32Value
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
+from incidents_service_api.v1 import incident_alerts_pb2 as alr
+from incidents_service_api.v1 import incident_alerts_pb2_grpc as alr_grpc
 from incidents_service_api.v1 import incident_insights_pb2 as ins
 from incidents_service_api.v1 import incident_insights_pb2_grpc as ins_grpc
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
@@ -60,6 +63,10 @@ SERVICES = [
     ins.DESCRIPTOR.services_by_name["IncidentInsightsService"],
     nt.DESCRIPTOR.services_by_name["NotificationRulesService"],
     nt.DESCRIPTOR.services_by_name["IncidentActionsService"],
+    alr.DESCRIPTOR.services_by_name["IncidentAlertsService"],
+    alr.DESCRIPTOR.services_by_name["AlertSettingsService"],
+    alr.DESCRIPTOR.services_by_name["MaintenanceWindowsService"],
+    alr.DESCRIPTOR.services_by_name["CorrelationRulesService"],
 ]
 EXPECTED_RPC_COUNTS = {
     "com.coralogixapis.incidents.v1.IncidentsService": 19,
@@ -69,6 +76,10 @@ EXPECTED_RPC_COUNTS = {
     "incidents_service.v1.IncidentInsightsService": 2,
     "incidents_service.v1.NotificationRulesService": 5,
     "incidents_service.v1.IncidentActionsService": 1,
+    "incidents_service.v1.IncidentAlertsService": 1,
+    "incidents_service.v1.AlertSettingsService": 2,
+    "incidents_service.v1.MaintenanceWindowsService": 3,
+    "incidents_service.v1.CorrelationRulesService": 3,
 }
 
 
@@ -107,6 +118,16 @@ def _rule(name: str) -> nt.NotificationRule:
         enabled=False,
         changes=[nt.NOTIFICATION_CHANGE_OPENED],
         webhook=nt.WebhookTarget(url="https://receiver.invalid/hook"),
+    )
+
+
+def _ended_window(label: str) -> alr.MaintenanceWindow:
+    """A maintenance window that ended yesterday, matching the target's label: it changes nothing the tests
+    see, and the many the matrix makes stay under the team's cap of running and upcoming windows."""
+    return alr.MaintenanceWindow(
+        matchers=[alr.MaintenanceLabelMatcher(key="tag", value=label)],
+        starts_at=Timestamp(seconds=int(time.time()) - 90_000),
+        ends_at=Timestamp(seconds=int(time.time()) - 86_400),
     )
 
 
@@ -166,6 +187,20 @@ REQUESTS: dict[str, Callable[[Target], Message]] = {
     ),
     "DeleteNotificationRule": lambda t: nt.DeleteNotificationRuleRequest(id=t.rule_id),
     "ListIncidentActions": lambda t: nt.ListIncidentActionsRequest(incident_id=t.incident_id, pagination=_page()),
+    "ListIncidentAlerts": lambda t: alr.ListIncidentAlertsRequest(incident_id=t.incident_id, pagination=_page()),
+    "GetAlertSettings": lambda t: alr.GetAlertSettingsRequest(),
+    "UpdateAlertSettings": lambda t: alr.UpdateAlertSettingsRequest(
+        settings=alr.AlertSettings(flapping_threshold=4, flapping_window_minutes=30)
+    ),
+    "CreateMaintenanceWindow": lambda t: alr.CreateMaintenanceWindowRequest(window=_ended_window(t.label)),
+    "ListMaintenanceWindows": lambda t: alr.ListMaintenanceWindowsRequest(),
+    "DeleteMaintenanceWindow": lambda t: alr.DeleteMaintenanceWindowRequest(id=t.window_id),
+    # A rule on a label no alert of the tests carries: it joins nothing they see.
+    "CreateCorrelationRule": lambda t: alr.CreateCorrelationRuleRequest(
+        rule=alr.CorrelationRule(label_keys=[f"matrix-{t.label}"], window_minutes=5)
+    ),
+    "ListCorrelationRules": lambda t: alr.ListCorrelationRulesRequest(),
+    "DeleteCorrelationRule": lambda t: alr.DeleteCorrelationRuleRequest(id=t.correlation_rule_id),
 }
 
 # Rpcs that name one incident (by id, event id or correlation key): another team's is NOT_FOUND.
@@ -187,6 +222,7 @@ NAMING_RPCS = {
     "CreateNote": "incident_id",
     "ListNotes": "incident_id",
     "GetIncidentTimeline": "incident_id",
+    "ListIncidentAlerts": "incident_id",
     "GetNote": "note_id",
     "UpdateNote": "note_id",
     "DeleteNote": "note_id",
@@ -194,6 +230,8 @@ NAMING_RPCS = {
     "UpdateNotificationRule": "rule_id",
     "DeleteNotificationRule": "rule_id",
     "ListIncidentActions": "incident_id",
+    "DeleteMaintenanceWindow": "window_id",
+    "DeleteCorrelationRule": "correlation_rule_id",
 }
 BATCH_RPCS = {
     "AssignIncidents",
@@ -296,6 +334,16 @@ def _seed(client: Client, name: str = "target") -> Target:
     rule = rules.CreateNotificationRule(
         nt.CreateNotificationRuleRequest(rule=_rule(f"rule of {name}")), metadata=client.metadata
     )
+    window = alr_grpc.MaintenanceWindowsServiceStub(client.channel).CreateMaintenanceWindow(
+        alr.CreateMaintenanceWindowRequest(window=_ended_window(label)), metadata=client.metadata
+    )
+    # The team's correlation rules, a few at most (a team holds 20): the previous targets' go.
+    correlation = alr_grpc.CorrelationRulesServiceStub(client.channel)
+    for old in correlation.ListCorrelationRules(alr.ListCorrelationRulesRequest(), metadata=client.metadata).rules:
+        correlation.DeleteCorrelationRule(alr.DeleteCorrelationRuleRequest(id=old.id), metadata=client.metadata)
+    correlation_rule = correlation.CreateCorrelationRule(
+        REQUESTS["CreateCorrelationRule"](missing_target()), metadata=client.metadata
+    )
     return Target(
         incident_id,
         events.incident_events[0].id.value,
@@ -304,6 +352,8 @@ def _seed(client: Client, name: str = "target") -> Target:
         label,
         note.note.id,
         rule.rule.id,
+        window.window.id,
+        correlation_rule.rule.id,
     )
 
 
@@ -372,7 +422,7 @@ def test_the_matrix_covers_every_rpc_of_every_service_with_the_permission_of_spe
     counts = {service.full_name: len(service.methods) for service in SERVICES}
     assert counts == EXPECTED_RPC_COUNTS
     names = {rpc.name for rpc in RPCS}
-    assert len(names) == len(RPCS) == 36
+    assert len(names) == len(RPCS) == 45
     assert set(REQUESTS) == names
     assert set(SPEC_PERMISSIONS) == names
     assert {rpc.path: rpc.permission for rpc in RPCS} == auth.METHOD_PERMISSIONS

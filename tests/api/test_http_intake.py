@@ -106,7 +106,8 @@ def test_an_alertmanager_group_is_one_incident_that_fires_repeats_and_resolves(
     again = started + timedelta(minutes=4)
     refired = call(server.http_url, ALERTMANAGER, notification(group, "firing", again), key=client.api_key)
     assert refired.json() == {"status": "success", "incident_id": incident.id.value, "outcome": "REOPENED"}
-    assert event_types(client, incident.id.value).count(pb.INCIDENT_EVENT_TYPE_UPSERT_STATE) == 3
+    # One event per alert of each notification (two alerts, three notifications applied).
+    assert event_types(client, incident.id.value).count(pb.INCIDENT_EVENT_TYPE_UPSERT_STATE) == 6
 
 
 def test_alertmanager_name_falls_back_to_alertname_and_unknown_severity_is_unset(

@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import grpc
@@ -21,6 +22,8 @@ import pytest
 from com.coralogixapis.incidents.v1 import incident_pb2 as pb
 from com.coralogixapis.incidents.v1 import incidents_service_pb2 as svc
 from google.protobuf.field_mask_pb2 import FieldMask
+from incidents_service_api.v1 import incident_alerts_pb2 as alr
+from incidents_service_api.v1 import incident_alerts_pb2_grpc as alr_grpc
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
 from incidents_service_api.v1 import notifications_pb2 as nt
 from sqlalchemy import Engine, func, select
@@ -32,7 +35,7 @@ from incidents_service.notify.settings import NotifySettings
 from incidents_service.storage.migrate import migrate
 from incidents_service.storage.notifications import notification_counts
 from incidents_service.storage.tables import notification_changes
-from tests.builders import RESOLVED, alert, report, status_details, sv, svs, violated_fields
+from tests.builders import RESOLVED, TRIGGERED, alert, report, status_details, sv, svs, violated_fields
 from tests.conftest import BackgroundServer, Client
 from tests.http_calls import connect
 from tests.support.notify import (
@@ -226,6 +229,58 @@ def test_a_muted_incident_notifies_nobody_while_muted(world, receivers):
     settled(world.engine, team_id)
     assert _changes(receiver.snapshot()) == [(incident, "opened")]
     assert len(notifications_of(world.engine, team_id)) == 1
+
+
+def test_a_flapping_alert_notifies_nobody_once_it_flaps(world, receivers):
+    """SPEC 16: an alert that changed state 4 times in 30 minutes flaps; from then on its changes neither
+    reopen the incident nor notify anyone."""
+    team_id, client, rules = world.team()
+    receiver = receivers()
+    rules.webhook(receiver.url, ALL_CHANGES)
+    key, start = f"flap-{uuid.uuid4().hex}", datetime.now(UTC) - timedelta(minutes=20)
+
+    def flip(minute: int, state: int, severity: int = pb.INCIDENT_SEVERITY_WARNING) -> str:
+        at = start + timedelta(minutes=minute)
+        event = alert(key, f"cx-{uuid.uuid4().hex}", state, at=at, alert_instance_id="a", severity=severity)
+        return str(client.ingestion.ReportAlertEvents(report(event)).results[0].incident_id)
+
+    incident = flip(0, TRIGGERED)
+    for minute, state in ((1, RESOLVED), (2, TRIGGERED), (3, RESOLVED), (4, TRIGGERED)):  # 4 changes: flapping
+        flip(minute, state)
+    settled(world.engine, team_id)
+    before = _changes(receiver.snapshot())
+    assert before[0] == (incident, "opened")
+    alerts = alr_grpc.IncidentAlertsServiceStub(world.channel).ListIncidentAlerts(
+        alr.ListIncidentAlertsRequest(incident_id=incident), metadata=client.metadata
+    )
+    assert alerts.alerts[0].flapping
+
+    # Flapping on, now at a higher severity: still nobody is told.
+    for minute, state in ((5, RESOLVED), (6, TRIGGERED), (7, RESOLVED), (8, TRIGGERED)):
+        flip(minute, state, pb.INCIDENT_SEVERITY_CRITICAL)
+    settled(world.engine, team_id)
+    assert _changes(receiver.snapshot()) == before
+
+
+def test_alerts_in_maintenance_notify_nobody(world, receivers):
+    """SPEC 16: an alert matching an active maintenance window opens nothing and notifies no one; the
+    same alert outside the window notifies as usual."""
+    team_id, client, rules = world.team()
+    receiver = receivers()
+    rules.webhook(receiver.url, ALL_CHANGES)
+    now = datetime.now(UTC)
+    window = alr.MaintenanceWindow(name="db upgrade", matchers=[alr.MaintenanceLabelMatcher(key="service", value="db")])
+    window.starts_at.FromDatetime(now - timedelta(minutes=5))
+    window.ends_at.FromDatetime(now + timedelta(hours=1))
+    alr_grpc.MaintenanceWindowsServiceStub(world.channel).CreateMaintenanceWindow(
+        alr.CreateMaintenanceWindowRequest(window=window), metadata=client.metadata
+    )
+    covered = alert(f"db-{uuid.uuid4().hex}", f"cx-{uuid.uuid4().hex}", alert_labels={"service": "db"})
+    outside = alert(f"web-{uuid.uuid4().hex}", f"cx-{uuid.uuid4().hex}", alert_labels={"service": "web"})
+    results = client.ingestion.ReportAlertEvents(report(covered, outside)).results
+
+    settled(world.engine, team_id)
+    assert _changes(receiver.snapshot()) == [(results[1].incident_id, "opened")]
 
 
 def test_a_change_rolled_back_notifies_nobody(world, receivers):

@@ -43,6 +43,10 @@ INGESTION = "incidents_service.v1.AlertIngestionService"
 MANAGEMENT = "incidents_service.v1.IncidentManagementService"
 NOTES = "incidents_service.v1.IncidentNotesService"
 INSIGHTS = "incidents_service.v1.IncidentInsightsService"
+ALERTS = "incidents_service.v1.IncidentAlertsService"
+ALERT_SETTINGS = "incidents_service.v1.AlertSettingsService"
+MAINTENANCE = "incidents_service.v1.MaintenanceWindowsService"
+CORRELATION = "incidents_service.v1.CorrelationRulesService"
 KEY_PATTERN = re.compile(r"ik_[0-9a-f]{12}_[A-Za-z0-9_-]{43}")
 
 
@@ -183,6 +187,10 @@ def test_reflection_lists_every_service(served):
         INSIGHTS,
         "incidents_service.v1.NotificationRulesService",
         "incidents_service.v1.IncidentActionsService",
+        ALERTS,
+        ALERT_SETTINGS,
+        MAINTENANCE,
+        CORRELATION,
         "grpc.health.v1.Health",
         "grpc.reflection.v1alpha.ServerReflection",
     }

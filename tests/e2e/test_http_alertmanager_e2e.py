@@ -26,6 +26,8 @@ from typing import Any
 import pytest
 from com.coralogixapis.incidents.v1 import incident_pb2 as pb
 from com.coralogixapis.incidents.v1 import incidents_service_pb2 as svc
+from incidents_service_api.v1 import incident_alerts_pb2 as alr
+from incidents_service_api.v1 import incident_alerts_pb2_grpc as alr_grpc
 
 from tests.conftest import Client, RunningServer
 
@@ -184,3 +186,48 @@ def test_alertmanager_notifications_open_one_incident_per_group_and_resolve_them
         lambda: [incident.status for incident in _incidents(client)] == [pb.INCIDENT_STATUS_RESOLVED] * 2,
     )
     assert {incident.id.value for incident in _incidents(client)} == {webhook.id.value, paged.id.value}
+
+
+def test_a_group_of_several_alerts_is_one_incident_that_follows_its_alerts(
+    server: RunningServer, client: Client, alertmanager: Callable[[str, str], str]
+) -> None:
+    """SPEC 16 through the real sender: one group, three alerts; one resolving leaves the incident
+    TRIGGERED at the others' severity, all resolving resolve it by itself."""
+    base = alertmanager(server.http_url, client.api_key)
+    run = uuid.uuid4().hex[:8]
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    alerts = [
+        {"labels": {"alertname": f"GroupLatency{run}", "severity": severity, "instance": instance},
+         "annotations": {"summary": "Latency high"}, "startsAt": now}
+        for instance, severity in (("a", "critical"), ("b", "warning"), ("c", "warning"))
+    ]  # fmt: skip
+    stub = alr_grpc.IncidentAlertsServiceStub(server.channel)
+
+    def incident() -> pb.Incident | None:
+        found = _incidents(client)
+        return found[0] if len(found) == 1 else None
+
+    def alert_states() -> list[int]:
+        current = incident()
+        if current is None:
+            return []
+        request = alr.ListIncidentAlertsRequest(incident_id=current.id.value)
+        answer = stub.ListIncidentAlerts(request, metadata=client.metadata, timeout=10)
+        return sorted(alert.state for alert in answer.alerts)
+
+    _post_alerts(base, alerts)
+    _wait_for("three firing alerts in one incident", lambda: alert_states() == [alr.ALERT_STATE_FIRING] * 3)
+    first = incident()
+    assert first is not None and first.severity == pb.INCIDENT_SEVERITY_CRITICAL
+
+    ended = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    _post_alerts(base, [{**alerts[0], "endsAt": ended}, *alerts[1:]])
+    _wait_for("the critical alert to resolve", lambda: alert_states().count(alr.ALERT_STATE_RESOLVED) == 1)
+    current = incident()
+    assert current is not None and current.id == first.id
+    assert (current.state, current.severity) == (pb.INCIDENT_STATE_TRIGGERED, pb.INCIDENT_SEVERITY_WARNING)
+
+    _post_alerts(base, [{**alert, "endsAt": ended} for alert in alerts])
+    _wait_for("the incident to resolve by itself", lambda: (found := incident()) is not None
+              and found.status == pb.INCIDENT_STATUS_RESOLVED)  # fmt: skip
+    assert alert_states() == [alr.ALERT_STATE_RESOLVED] * 3

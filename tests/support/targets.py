@@ -15,6 +15,8 @@ class Target:
     label: str = ""  # the value of its contextual label `tag`, unique to it
     note_id: str = ""  # a note on it
     rule_id: str = ""  # a notification rule of its team
+    window_id: str = ""  # a maintenance window of its team (ended, matching its label)
+    correlation_rule_id: str = ""  # a correlation rule of its team (on a label no alert carries)
 
     def names(self) -> list[str]:
         return [
@@ -25,6 +27,8 @@ class Target:
             self.label,
             self.note_id,
             self.rule_id,
+            self.window_id,
+            self.correlation_rule_id,
         ]
 
 
@@ -36,6 +40,8 @@ def missing_target() -> Target:
         f"cx-{uuid.uuid4().hex}",
         f"corr-{uuid.uuid4().hex}",
         f"tag-{uuid.uuid4().hex}",
+        str(uuid.uuid4()),
+        str(uuid.uuid4()),
         str(uuid.uuid4()),
         str(uuid.uuid4()),
     )

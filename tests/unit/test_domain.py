@@ -766,7 +766,9 @@ def replay(events: list[IncidentEvent]) -> dict[str, Any]:
                 state, status = IncidentState.RESOLVED, IncidentStatus.RESOLVED
             else:
                 state = IncidentState.TRIGGERED
-                if status is IncidentStatus.RESOLVED:
+                # A flapping alert (or one in maintenance) reopens nothing, and its event says so.
+                held_back = event.payload.get("flapping") or event.payload.get("in_maintenance")
+                if status is IncidentStatus.RESOLVED and not held_back:
                     status = IncidentStatus.TRIGGERED
         elif event.type is EventType.ACKNOWLEDGE:
             assert status is IncidentStatus.TRIGGERED, "acknowledged from a status other than TRIGGERED"

@@ -13,7 +13,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class AlertEvent(_message.Message):
-    __slots__ = ("correlation_key", "cx_event_key", "state_type", "timestamp", "name", "description", "severity", "contextual_labels", "display_labels", "meta_labels", "application_name", "subsystem_name", "is_muted", "alert_id", "alert_name", "alert_type", "source_system")
+    __slots__ = ("correlation_key", "cx_event_key", "state_type", "timestamp", "name", "description", "severity", "contextual_labels", "display_labels", "meta_labels", "application_name", "subsystem_name", "is_muted", "alert_id", "alert_name", "alert_type", "source_system", "alert_instance_id", "alert_labels")
     class ContextualLabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -22,6 +22,13 @@ class AlertEvent(_message.Message):
         value: str
         def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     class DisplayLabelsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    class AlertLabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
         VALUE_FIELD_NUMBER: _ClassVar[int]
@@ -45,6 +52,8 @@ class AlertEvent(_message.Message):
     ALERT_NAME_FIELD_NUMBER: _ClassVar[int]
     ALERT_TYPE_FIELD_NUMBER: _ClassVar[int]
     SOURCE_SYSTEM_FIELD_NUMBER: _ClassVar[int]
+    ALERT_INSTANCE_ID_FIELD_NUMBER: _ClassVar[int]
+    ALERT_LABELS_FIELD_NUMBER: _ClassVar[int]
     correlation_key: str
     cx_event_key: str
     state_type: _incident_pb2.UpsertIncidentStateType
@@ -62,7 +71,9 @@ class AlertEvent(_message.Message):
     alert_name: str
     alert_type: _incident_pb2.IncidentEventAlertType
     source_system: str
-    def __init__(self, correlation_key: _Optional[str] = ..., cx_event_key: _Optional[str] = ..., state_type: _Optional[_Union[_incident_pb2.UpsertIncidentStateType, str]] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., severity: _Optional[_Union[_incident_pb2.IncidentSeverity, str]] = ..., contextual_labels: _Optional[_Mapping[str, str]] = ..., display_labels: _Optional[_Mapping[str, str]] = ..., meta_labels: _Optional[_Iterable[_Union[_incident_pb2.MetaLabel, _Mapping]]] = ..., application_name: _Optional[str] = ..., subsystem_name: _Optional[str] = ..., is_muted: _Optional[bool] = ..., alert_id: _Optional[str] = ..., alert_name: _Optional[str] = ..., alert_type: _Optional[_Union[_incident_pb2.IncidentEventAlertType, str]] = ..., source_system: _Optional[str] = ...) -> None: ...
+    alert_instance_id: str
+    alert_labels: _containers.ScalarMap[str, str]
+    def __init__(self, correlation_key: _Optional[str] = ..., cx_event_key: _Optional[str] = ..., state_type: _Optional[_Union[_incident_pb2.UpsertIncidentStateType, str]] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., severity: _Optional[_Union[_incident_pb2.IncidentSeverity, str]] = ..., contextual_labels: _Optional[_Mapping[str, str]] = ..., display_labels: _Optional[_Mapping[str, str]] = ..., meta_labels: _Optional[_Iterable[_Union[_incident_pb2.MetaLabel, _Mapping]]] = ..., application_name: _Optional[str] = ..., subsystem_name: _Optional[str] = ..., is_muted: _Optional[bool] = ..., alert_id: _Optional[str] = ..., alert_name: _Optional[str] = ..., alert_type: _Optional[_Union[_incident_pb2.IncidentEventAlertType, str]] = ..., source_system: _Optional[str] = ..., alert_instance_id: _Optional[str] = ..., alert_labels: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class AlertEventResult(_message.Message):
     __slots__ = ("incident_id", "outcome")
@@ -181,12 +192,14 @@ class UpdateIncidentResponse(_message.Message):
     def __init__(self, incident: _Optional[_Union[_incident_pb2.Incident, _Mapping]] = ...) -> None: ...
 
 class SnoozeIncidentsRequest(_message.Message):
-    __slots__ = ("incident_ids", "duration_minutes")
+    __slots__ = ("incident_ids", "duration_minutes", "cancel_on_incident_updates")
     INCIDENT_IDS_FIELD_NUMBER: _ClassVar[int]
     DURATION_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    CANCEL_ON_INCIDENT_UPDATES_FIELD_NUMBER: _ClassVar[int]
     incident_ids: _containers.RepeatedScalarFieldContainer[str]
     duration_minutes: int
-    def __init__(self, incident_ids: _Optional[_Iterable[str]] = ..., duration_minutes: _Optional[int] = ...) -> None: ...
+    cancel_on_incident_updates: bool
+    def __init__(self, incident_ids: _Optional[_Iterable[str]] = ..., duration_minutes: _Optional[int] = ..., cancel_on_incident_updates: _Optional[bool] = ...) -> None: ...
 
 class SnoozeIncidentsResponse(_message.Message):
     __slots__ = ("incidents",)

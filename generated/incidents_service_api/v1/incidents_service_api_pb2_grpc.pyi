@@ -66,13 +66,19 @@ class AlertIngestionServiceStub:
     invalid (missing required field, limit exceeded, more than 1000 events)
     the whole call fails INVALID_ARGUMENT and nothing is applied.
 
-    Per team and correlation key there is at most one open incident:
+    Per team and correlation key there is at most one open incident, and it
+    holds alerts (see alert_instance_id), each firing or resolved:
     - TRIGGERED with no open incident: creates one (OPEN then UPSERT_STATE
       TRIGGERED events, operational) -> CREATED.
-    - TRIGGERED with an open incident: state TRIGGERED; a RESOLVED status
-      becomes TRIGGERED again (REOPENED), otherwise UPDATED. Name,
-      description and severity follow the event; labels merge.
-    - RESOLVED with an open incident: state and status RESOLVED -> UPDATED.
+    - TRIGGERED with an open incident: the event's alert fires; state
+      TRIGGERED; a RESOLVED status becomes TRIGGERED again (REOPENED),
+      otherwise UPDATED. Name and description follow the event; labels merge.
+    - RESOLVED with an open incident: the event's alert resolves -> UPDATED.
+      The incident resolves (state and status RESOLVED) by itself once none
+      of its alerts fires.
+    The incident's severity is the highest severity of its firing alerts
+    (unchanged while none fires); an alert's severity follows its events
+    (UNSPECIFIED keeps it; a new alert without one is INFO).
     - RESOLVED with no open incident: nothing changes -> IGNORED.
     - A cx_event_key the team has already seen: nothing changes -> DUPLICATE.
     Closed incidents are never reopened: a TRIGGERED event for a key whose
@@ -97,13 +103,19 @@ class AlertIngestionServiceAsyncStub(AlertIngestionServiceStub):
     invalid (missing required field, limit exceeded, more than 1000 events)
     the whole call fails INVALID_ARGUMENT and nothing is applied.
 
-    Per team and correlation key there is at most one open incident:
+    Per team and correlation key there is at most one open incident, and it
+    holds alerts (see alert_instance_id), each firing or resolved:
     - TRIGGERED with no open incident: creates one (OPEN then UPSERT_STATE
       TRIGGERED events, operational) -> CREATED.
-    - TRIGGERED with an open incident: state TRIGGERED; a RESOLVED status
-      becomes TRIGGERED again (REOPENED), otherwise UPDATED. Name,
-      description and severity follow the event; labels merge.
-    - RESOLVED with an open incident: state and status RESOLVED -> UPDATED.
+    - TRIGGERED with an open incident: the event's alert fires; state
+      TRIGGERED; a RESOLVED status becomes TRIGGERED again (REOPENED),
+      otherwise UPDATED. Name and description follow the event; labels merge.
+    - RESOLVED with an open incident: the event's alert resolves -> UPDATED.
+      The incident resolves (state and status RESOLVED) by itself once none
+      of its alerts fires.
+    The incident's severity is the highest severity of its firing alerts
+    (unchanged while none fires); an alert's severity follows its events
+    (UNSPECIFIED keeps it; a new alert without one is INFO).
     - RESOLVED with no open incident: nothing changes -> IGNORED.
     - A cx_event_key the team has already seen: nothing changes -> DUPLICATE.
     Closed incidents are never reopened: a TRIGGERED event for a key whose
@@ -131,13 +143,19 @@ class AlertIngestionServiceServicer(metaclass=_abc_1.ABCMeta):
         invalid (missing required field, limit exceeded, more than 1000 events)
         the whole call fails INVALID_ARGUMENT and nothing is applied.
 
-        Per team and correlation key there is at most one open incident:
+        Per team and correlation key there is at most one open incident, and it
+        holds alerts (see alert_instance_id), each firing or resolved:
         - TRIGGERED with no open incident: creates one (OPEN then UPSERT_STATE
           TRIGGERED events, operational) -> CREATED.
-        - TRIGGERED with an open incident: state TRIGGERED; a RESOLVED status
-          becomes TRIGGERED again (REOPENED), otherwise UPDATED. Name,
-          description and severity follow the event; labels merge.
-        - RESOLVED with an open incident: state and status RESOLVED -> UPDATED.
+        - TRIGGERED with an open incident: the event's alert fires; state
+          TRIGGERED; a RESOLVED status becomes TRIGGERED again (REOPENED),
+          otherwise UPDATED. Name and description follow the event; labels merge.
+        - RESOLVED with an open incident: the event's alert resolves -> UPDATED.
+          The incident resolves (state and status RESOLVED) by itself once none
+          of its alerts fires.
+        The incident's severity is the highest severity of its firing alerts
+        (unchanged while none fires); an alert's severity follows its events
+        (UNSPECIFIED keeps it; a new alert without one is INFO).
         - RESOLVED with no open incident: nothing changes -> IGNORED.
         - A cx_event_key the team has already seen: nothing changes -> DUPLICATE.
         Closed incidents are never reopened: a TRIGGERED event for a key whose

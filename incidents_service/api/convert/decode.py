@@ -191,8 +191,11 @@ def _alert_event_from_wire(
     meta = meta_labels_from_wire(f"{field}.meta_labels", event.meta_labels, out)
     for name in ("application_name", "subsystem_name"):
         limits.check_text(f"{field}.{name}", getattr(event, name), limits.MAX_LABEL_VALUE_CHARS, out)
-    for name in ("alert_id", "alert_name", "source_system"):
+    for name in ("alert_id", "alert_name", "source_system", "alert_instance_id"):
         limits.check_text(f"{field}.{name}", getattr(event, name), limits.MAX_KEY_CHARS, out)
+    # The alert's key inside its incident is in an index (SPEC 16).
+    limits.check_indexed_key(f"{field}.alert_instance_id", event.alert_instance_id, out)
+    alert_labels = label_map_from_wire(f"{field}.alert_labels", event.alert_labels, out)
     alert_type = ALERT_TYPE_FROM_WIRE.get(event.alert_type)
     if alert_type is None:
         out.append(FieldViolation(f"{field}.alert_type", f"unknown alert type {event.alert_type}"))
@@ -216,6 +219,8 @@ def _alert_event_from_wire(
         alert_name=event.alert_name,
         alert_type=alert_type,
         source_system=event.source_system,
+        alert_instance_id=event.alert_instance_id,
+        alert_labels=alert_labels,
     )
 
 

@@ -10,6 +10,7 @@ acknowledge through IncidentOperations.acknowledge_open_incident. A bad request 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -38,6 +39,16 @@ from incidents_service.domain.errors import DomainError, FieldViolation, Invalid
 from incidents_service.operations import IncidentOperations
 
 ALERTMANAGER_ROUTE = "/v1/intake/alertmanager"
+# How the intake answers a notification of several alerts: its strongest outcome first.
+_OUTCOME_STRENGTH = (
+    api.AlertEventResult.CREATED,
+    api.AlertEventResult.REOPENED,
+    api.AlertEventResult.UPDATED,
+    api.AlertEventResult.DUPLICATE,
+    api.AlertEventResult.IGNORED,
+    api.AlertEventResult.OUTCOME_UNSPECIFIED,
+)
+_EVENT_FIELD = re.compile(r"events\[(\d+)\]\.(.*)", re.DOTALL)
 PAGERDUTY_ROUTE = "/v2/enqueue"
 # An Alertmanager notification of up to 1000 alerts fits; the same cap as an rpc's request (SPEC 11).
 MAX_NOTIFICATION_BYTES = 4 * 1024 * 1024
@@ -92,21 +103,24 @@ class AlertIntake:
         await send_json(send, 200, {"status": "success", **result})
 
     def _report_notification(self, body: bytes) -> dict[str, str]:
-        """On a storage thread: decode, translate, report the one alert event."""
-        event = alertmanager.event_from_notification(_json(body), datetime.now(UTC))
-        result = self._report(event, alertmanager.SOURCE_FIELDS)
-        return {"incident_id": result.incident_id, "outcome": api.AlertEventResult.Outcome.Name(result.outcome)}
+        """On a storage thread: decode, translate, report the notification's alert events (one
+        transaction). The answer names the group's incident and what happened to it: the strongest
+        outcome of its events (CREATED, REOPENED, UPDATED, DUPLICATE, IGNORED)."""
+        events = alertmanager.events_from_notification(_json(body), datetime.now(UTC))
+        results = self._report(events, alertmanager.SOURCE_FIELDS)
+        result = min(results, key=lambda found: _OUTCOME_STRENGTH.index(found.outcome))
+        incident_id = next((found.incident_id for found in results if found.incident_id), "")
+        return {"incident_id": incident_id, "outcome": api.AlertEventResult.Outcome.Name(result.outcome)}
 
-    def _report(self, event: api.AlertEvent, source_fields: dict[str, str]) -> api.AlertEventResult:
+    def _report(self, events: list[api.AlertEvent], source_fields: dict[str, str]) -> list[api.AlertEventResult]:
         try:
-            response = self._ingestion.ReportAlertEvents(api.ReportAlertEventsRequest(events=[event]), NO_CONTEXT)
+            response = self._ingestion.ReportAlertEvents(api.ReportAlertEventsRequest(events=events), NO_CONTEXT)
         except InvalidArgument as error:
-            # A limit the event breaks (a name too long, too many labels) names the sender's field.
+            # A limit an event breaks (a name too long, too many labels) names the sender's field.
             raise InvalidArgument(
                 [FieldViolation(_sender_field(v.field, source_fields), v.description) for v in error.violations]
             ) from error
-        result: api.AlertEventResult = response.results[0]
-        return result
+        return list(response.results)
 
     # ---- PagerDuty -----------------------------------------------------------------------------
 
@@ -160,7 +174,7 @@ class AlertIntake:
         """On a storage thread: translate the event and apply it; answers its dedup_key."""
         event = pagerduty.event_from_body(payload, datetime.now(UTC))
         if event.alert_event is not None:
-            self._report(event.alert_event, pagerduty.SOURCE_FIELDS)
+            self._report([event.alert_event], pagerduty.SOURCE_FIELDS)
         else:
             caller = current_caller()
             self._operations.acknowledge_open_incident(caller.team_id, caller.principal, event.dedup_key)
@@ -175,11 +189,14 @@ def _json(body: bytes) -> Any:
 
 
 def _sender_field(field: str, source_fields: dict[str, str]) -> str:
-    """`events[0].name` -> the sender's field it came from (`commonAnnotations.summary`)."""
-    name = field.removeprefix("events[0].")
-    head, dot, rest = name.partition(".")
-    head = head.split("[", 1)[0]
-    return source_fields.get(head, name) + (dot + rest if head not in source_fields else "")
+    """`events[3].name` -> the sender's field it came from (`commonAnnotations.summary`, or
+    `alerts[3].labels` for a field of the fourth alert's own)."""
+    match = _EVENT_FIELD.match(field)
+    index, name = (match.group(1), match.group(2)) if match else ("0", field)
+    head = name.partition(".")[0].split("[", 1)[0]
+    if head not in source_fields:
+        return name
+    return source_fields[head].format(index=index)
 
 
 def _violations(error: InvalidArgument) -> list[dict[str, str]]:

@@ -1,7 +1,7 @@
 """A PagerDuty Events API v2 event (`POST /v2/enqueue`) as what it asks of the service (SPEC 12).
 
-Pure translation, no I/O. `dedup_key` is the correlation key (a trigger without one gets a new key,
-answered to the sender as PagerDuty does):
+Pure translation, no I/O. `dedup_key` is the correlation key and the identity of the incident's one
+alert (a trigger without one gets a new key, answered to the sender as PagerDuty does):
 - `trigger`: a TRIGGERED alert event. `payload.summary` is the name, `payload.severity` (critical,
   error, warning, info) the severity; `source`, `component`, `group` and `class` become contextual
   labels; `custom_details` display labels (a value that is not a string as compact JSON; values cut at
@@ -123,6 +123,7 @@ def event_from_body(payload: Any, now: datetime) -> PagerDutyEvent:
         contextual_labels={name: value for name, value in labels.items() if value},
         display_labels=display,
         source_system=SOURCE_SYSTEM,
+        alert_instance_id=dedup_key,  # one PagerDuty alert per dedup key (SPEC 16)
     )
     event.timestamp.FromDatetime(now)
     return PagerDutyEvent(routing_key, action, dedup_key, event)
