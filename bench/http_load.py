@@ -36,6 +36,8 @@ from urllib.parse import urlsplit
 
 import h11
 
+from bench.scale import free_port
+
 SCENARIOS = ("connect_get", "pagerduty_enqueue")
 GET_INCIDENT = "/com.coralogixapis.incidents.v1.IncidentsService/GetIncident"
 ENQUEUE = "/v2/enqueue"
@@ -152,14 +154,6 @@ async def _answer(connection: h11.Connection, reader: asyncio.StreamReader) -> i
 # ---- standalone run --------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _seed(database_url: str, count: int) -> tuple[str, list[str]]:
     """A team, an all-permissions key and `count` incidents (through the domain operation)."""
     from incidents_service import auth
@@ -199,7 +193,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-http-"))
     database_url = os.environ.get("INCIDENTS_BENCH_POSTGRES_URL") or f"sqlite:///{work / 'bench.db'}"
     api_key, ids = _seed(database_url, count)
-    http_port, grpc_port = _free_port(), _free_port()
+    http_port, grpc_port = free_port(), free_port()
     env = {**os.environ, "INCIDENTS_DATABASE_URL": database_url, "INCIDENTS_LOG_LEVEL": "WARNING"}
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "incidents-service"), "serve", "--listen", f"127.0.0.1:{grpc_port}",

@@ -12,7 +12,8 @@ from importlib.metadata import version
 
 import pytest
 
-from tests.e2e.test_e2e_grpcurl import CLI, KEY_PATTERN, cli, cli_ok, free_port
+from tests.e2e.test_e2e_grpcurl import CLI, KEY_PATTERN, cli, cli_ok
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.e2e
 

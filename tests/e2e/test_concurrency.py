@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -46,6 +45,7 @@ from incidents_service.domain.model import EventType
 from incidents_service.storage.database import create_database_engine
 from incidents_service.storage.unit_of_work import UnitOfWork
 from tests.builders import alert, get, report, sv, svs
+from tests.support.ports import free_port
 
 ASSIGNEES = ["ann@example.com", "ben@example.com", "cid@example.com"]
 PRINCIPALS = ["alice@example.com", "bob@example.com", "carol@example.com", "dave@example.com"]
@@ -401,12 +401,6 @@ def test_concurrent_responders_in_process_transition_each_incident_exactly_once(
 EXECUTABLE = Path(sys.executable).parent / "incidents-service"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _wait_serving(address: str, process: subprocess.Popen[bytes], deadline: float) -> None:
     with grpc.insecure_channel(address) as channel:
         stub = health_pb2_grpc.HealthStub(channel)
@@ -431,7 +425,7 @@ def two_servers(postgres_database_url, tmp_path):
     addresses = []
     try:
         for index in range(2):
-            address = f"127.0.0.1:{_free_port()}"
+            address = f"127.0.0.1:{free_port()}"
             log = tmp_path / f"server-{index}.log"
             with log.open("wb") as sink:
                 process = subprocess.Popen(

@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import stat
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from incidents_service.operations import IncidentOperations
 from incidents_service.storage.database import create_database_engine
 from incidents_service.storage.unit_of_work import UnitOfWork
 from tests.support.logs import log_events
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -94,13 +94,6 @@ def grpcurl_json(address: str, method: str, key: str, data: Any = None) -> dict[
     assert result.returncode == 0, result.stderr
     answer: dict[str, Any] = json.loads(result.stdout)
     return answer
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 # ---- the served process ----------------------------------------------------------------------

@@ -25,7 +25,6 @@ import random
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -53,6 +52,7 @@ from incidents_service import auth
 from incidents_service.storage.database import create_database_engine
 from tests.builders import alert, report, sv, svs
 from tests.support.logs import log_events
+from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.e2e]
 
@@ -70,12 +70,6 @@ SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 OUTCOME = api.AlertEventResult.Outcome
 EXPECTED_FAILURE = "UNAVAILABLE"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _plain_url(url: str) -> str:
@@ -171,7 +165,7 @@ def start_server(
     database_url: str, log: Path, address: str | None = None, args: tuple[str, ...] = (), **env: str
 ) -> ServerProcess:
     """`serve` on `address` without HTTP (unless `args` say otherwise), once its health says SERVING."""
-    address = address or f"127.0.0.1:{_free_port()}"
+    address = address or f"127.0.0.1:{free_port()}"
     with log.open("ab") as sink:
         process = subprocess.Popen(
             [str(EXECUTABLE), "serve", "--listen", address, "--http-listen", "", *args],
@@ -588,7 +582,7 @@ def private_postgres() -> Iterator[PrivateCluster]:
                 pytest.fail("running as root, the database-outage test needs a `postgres` OS user")
             pytest.skip("running as root and there is no `postgres` OS user to run a private cluster")
         os.chown(root, owner.pw_uid, owner.pw_gid)
-    cluster = PrivateCluster(bindir, root, _free_port(), as_postgres)
+    cluster = PrivateCluster(bindir, root, free_port(), as_postgres)
     try:
         cluster.initdb()
         cluster.start()
@@ -672,7 +666,7 @@ def test_kill_9_under_load_keeps_every_batch_all_or_nothing(postgres_database_ur
     url = postgres_database_url
     migrate(url)
     team = make_team(url, "crash")
-    address = f"127.0.0.1:{_free_port()}"
+    address = f"127.0.0.1:{free_port()}"
     server = start_server(url, tmp_path / "server-1.log", address)
     restarted: ServerProcess | None = None
     ledger, clock = Ledger(), Clock()

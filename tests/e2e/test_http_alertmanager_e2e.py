@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
 import subprocess
 import time
 import urllib.request
@@ -30,18 +29,13 @@ from incidents_service_api.v1 import incident_alerts_pb2 as alr
 from incidents_service_api.v1 import incident_alerts_pb2_grpc as alr_grpc
 
 from tests.conftest import Client, RunningServer
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.e2e
 
 ALERTMANAGER = Path("/usr/bin/prometheus-alertmanager")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 WAIT_SECONDS = 20.0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _config(http_url: str, api_key: str) -> str:
@@ -85,7 +79,7 @@ def alertmanager(tmp_path: Path) -> Iterator[Callable[[str, str], str]]:
     def start(http_url: str, api_key: str) -> str:
         config = tmp_path / "alertmanager.yml"
         config.write_text(_config(http_url, api_key))
-        port = _free_port()
+        port = free_port()
         log = (tmp_path / "alertmanager.log").open("wb")
         process = subprocess.Popen(
             [str(ALERTMANAGER), f"--config.file={config}", f"--storage.path={tmp_path / 'data'}",

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.test_e2e_grpcurl import certificate_authority, start_server  # noqa: F401  (a fixture)
-from tests.e2e.test_faults import EXECUTABLE, _env, _free_port, make_team, migrate
+from tests.e2e.test_faults import EXECUTABLE, _env, make_team, migrate
 from tests.support.logs import log_events
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +29,7 @@ def test_https_with_the_servers_certificate_and_plain_http_refused(
     tmp_path: Path,
 ) -> None:
     files = certificate_authority
-    http_address = f"127.0.0.1:{_free_port()}"
+    http_address = f"127.0.0.1:{free_port()}"
     served = start_server(
         f"sqlite:///{tmp_path / 'tls.db'}",
         tmp_path,
@@ -59,7 +60,7 @@ def test_sigterm_finishes_an_http_call_in_flight_refuses_new_ones_and_exits_0(tm
     url = f"sqlite:///{tmp_path / 'drain.db'}"
     migrate(url)
     team = make_team(url, "drain")
-    address, http_address = f"127.0.0.1:{_free_port()}", f"127.0.0.1:{_free_port()}"
+    address, http_address = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
     log = tmp_path / "serve.log"
     with log.open("ab") as sink:
         server = subprocess.Popen(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import uuid
@@ -34,17 +33,12 @@ from tests.support.notify import (
     settled,
     wait_for,
 )
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.e2e
 receivers = pytest.fixture(receiver_factory)
 EXECUTABLE = Path(sys.executable).parent / "incidents-service"
 LEASE_SECONDS = 6  # the shortest allowed: an attempt may take 5 s
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Serving:
@@ -66,7 +60,7 @@ class Serving:
         self.processes: list[subprocess.Popen[bytes]] = []
 
     def start(self) -> tuple[subprocess.Popen[bytes], str]:
-        address = f"127.0.0.1:{_free_port()}"
+        address = f"127.0.0.1:{free_port()}"
         log = (self._tmp_path / f"serve-{len(self.processes)}.log").open("wb")
         process = subprocess.Popen(
             [str(EXECUTABLE), "serve", "--listen", address], env=self.env, stdout=log, stderr=subprocess.STDOUT

@@ -20,10 +20,11 @@ from incidents_service_api.v1 import incidents_service_api_pb2_grpc as api_grpc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 
 from tests.builders import alert, get, report
-from tests.e2e.test_faults import _free_port, make_team, migrate, start_server
+from tests.e2e.test_faults import make_team, migrate, start_server
 from tests.http_calls import connect
 from tests.support.logs import log_lines
 from tests.support.metrics import scrape, value
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -40,7 +41,7 @@ def sqlite_url(tmp_path: Path) -> str:
 
 def test_every_log_line_of_a_serve_run_is_json_and_a_failing_call_logs_its_traceback(sqlite_url, tmp_path):
     team = make_team(sqlite_url, "logs")
-    http_address = f"127.0.0.1:{_free_port()}"
+    http_address = f"127.0.0.1:{free_port()}"
     log = tmp_path / "serve.log"
     server = start_server(sqlite_url, log, args=("--http-listen", http_address), INCIDENTS_LOG_LEVEL="INFO")
     metadata = (("authorization", f"Bearer {team.api_key}"),)
@@ -107,7 +108,7 @@ def metrics_folders() -> set[Path]:
 
 def test_serve_processes_metrics_add_up_every_process_and_the_folder_goes_away(sqlite_url, tmp_path):
     team = make_team(sqlite_url, "metrics-processes")
-    http_address = f"127.0.0.1:{_free_port()}"
+    http_address = f"127.0.0.1:{free_port()}"
     folders_before = metrics_folders()
     log = tmp_path / "serve.log"
     server = start_server(

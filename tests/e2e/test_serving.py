@@ -39,9 +39,10 @@ from incidents_service.storage.database import create_database_engine, with_stat
 from incidents_service.storage.migrate import migrate as migrate_schema
 from tests.builders import alert, get, report
 from tests.conftest import BackgroundServer, RunningServer, _admin_connection
-from tests.e2e.test_faults import EXECUTABLE, _env, _free_port, make_team, migrate, start_server
+from tests.e2e.test_faults import EXECUTABLE, _env, make_team, migrate, start_server
 from tests.http_calls import call
 from tests.support.logs import log_events
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -441,8 +442,8 @@ def _children(pid: int) -> list[int]:
 
 def test_serve_processes_shares_one_port_and_drains_them_all_on_sigterm(sqlite_url: str, tmp_path: Path) -> None:
     team = make_team(sqlite_url, "processes")
-    address = f"127.0.0.1:{_free_port()}"
-    http_address = f"127.0.0.1:{_free_port()}"
+    address = f"127.0.0.1:{free_port()}"
+    http_address = f"127.0.0.1:{free_port()}"
     log = tmp_path / "processes.log"
     with log.open("ab") as sink:
         parent = subprocess.Popen(
