@@ -30,6 +30,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    union_all,
     update,
 )
 
@@ -495,12 +496,17 @@ def promote_successors(connection: Connection, finished: Sequence[int]) -> None:
 
 def notification_counts(connection: Connection) -> dict[DeliveryState, int]:
     """How many notifications are pending, delivered and failed, over every team. A change not yet
-    fanned out counts as pending once per rule it fires."""
+    fanned out counts as pending once per rule it fires. One statement, so one snapshot: read apart, a
+    fan-out committing between the reads was counted neither as a change nor as a notification."""
+    to_fan_out = select(
+        literal_column("'to_fan_out'"), func.coalesce(func.sum(func.json_array_length(_ch.rule_ids)), 0)
+    ).where(_ch.rule_ids.is_not(None))
     counts = dict.fromkeys(DeliveryState, 0)
-    for state, count in connection.execute(select(_n.state, func.count()).group_by(_n.state)):
-        counts[DeliveryState(state)] = int(count)
-    for (rule_ids,) in connection.execute(select(_ch.rule_ids).where(_ch.rule_ids.is_not(None))):
-        counts[DeliveryState.PENDING] += len(rule_ids)
+    for state, count in connection.execute(union_all(select(_n.state, func.count()).group_by(_n.state), to_fan_out)):
+        if state == "to_fan_out":
+            counts[DeliveryState.PENDING] += int(count)
+        else:
+            counts[DeliveryState(state)] += int(count)
     return counts
 
 

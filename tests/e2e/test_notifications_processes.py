@@ -129,6 +129,8 @@ def test_kill_9_with_deliveries_pending_and_in_flight_loses_none(database, recei
         _changes(address, api_key, receiver, incidents=20)
         engine = engine_for(database)
         wait_for(lambda: len(receiver.snapshot()) >= 3, 20, "deliveries to be under way")
+        # Every change fanned out into its notifications (the dispatcher does it within a poll).
+        wait_for(lambda: len(notifications_of(engine, team_id)) == 40, 20, "every change to be fanned out")
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
         written = notifications_of(engine, team_id)
