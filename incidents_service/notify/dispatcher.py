@@ -36,7 +36,6 @@ from incidents_service.notify.http_client import (
     AddressGuard,
     DeliveryClient,
     TargetRefused,
-    delivery_client,
 )
 from incidents_service.notify.payloads import body_of, headers_of
 from incidents_service.notify.settings import ATTEMPT_TIMEOUT_SECONDS, NotifySettings
@@ -90,7 +89,7 @@ class Dispatcher:
         """Start relaying on the running loop."""
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()
-        self._client = delivery_client(self._guard, ATTEMPT_TIMEOUT_SECONDS, self._settings.concurrency)
+        self._client = DeliveryClient(self._guard, ATTEMPT_TIMEOUT_SECONDS, self._settings.concurrency)
         self._task = asyncio.create_task(self._run(), name="notification-dispatcher")
 
     async def stop(self) -> None:

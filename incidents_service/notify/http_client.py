@@ -167,9 +167,5 @@ class DeliveryClient:
             self._session = None
 
 
-def delivery_client(guard: AddressGuard, timeout_seconds: float, max_connections: int) -> DeliveryClient:
-    return DeliveryClient(guard, timeout_seconds, max_connections)
-
-
 # Failures of one attempt that are the target's or the network's (retried), as opposed to bugs.
 TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (aiohttp.ClientError, OSError, ssl.SSLError)
