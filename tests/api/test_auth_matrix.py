@@ -52,22 +52,9 @@ from incidents_service_api.v1 import notifications_pb2_grpc as nt_grpc
 from incidents_service import auth
 from tests.builders import alert, get, report, status_details, sv, svs
 from tests.conftest import Client, TeamFactory
-from tests.spec import SPEC_PERMISSIONS
+from tests.spec import SERVICES, SPEC_PERMISSIONS
 from tests.support.targets import Target, missing_target
 
-SERVICES = [
-    svc.DESCRIPTOR.services_by_name["IncidentsService"],
-    api.DESCRIPTOR.services_by_name["AlertIngestionService"],
-    api.DESCRIPTOR.services_by_name["IncidentManagementService"],
-    ins.DESCRIPTOR.services_by_name["IncidentNotesService"],
-    ins.DESCRIPTOR.services_by_name["IncidentInsightsService"],
-    nt.DESCRIPTOR.services_by_name["NotificationRulesService"],
-    nt.DESCRIPTOR.services_by_name["IncidentActionsService"],
-    alr.DESCRIPTOR.services_by_name["IncidentAlertsService"],
-    alr.DESCRIPTOR.services_by_name["AlertSettingsService"],
-    alr.DESCRIPTOR.services_by_name["MaintenanceWindowsService"],
-    alr.DESCRIPTOR.services_by_name["CorrelationRulesService"],
-]
 EXPECTED_RPC_COUNTS = {
     "com.coralogixapis.incidents.v1.IncidentsService": 19,
     "incidents_service.v1.AlertIngestionService": 1,

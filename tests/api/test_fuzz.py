@@ -42,13 +42,10 @@ from google.protobuf.wrappers_pb2 import StringValue, UInt32Value
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from incidents_service_api.v1 import incident_alerts_pb2 as alr
-from incidents_service_api.v1 import incident_insights_pb2 as ins
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
-from incidents_service_api.v1 import notifications_pb2 as nt
 
 from tests.builders import alert, report, sv, svs, violated_fields
-from tests.spec import READ_RPCS
+from tests.spec import READ_RPCS, SERVICES
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 FORBIDDEN = {
@@ -59,19 +56,6 @@ FORBIDDEN = {
 }
 CALL_TIMEOUT = 30
 
-SERVICES = [
-    svc.DESCRIPTOR.services_by_name["IncidentsService"],
-    api.DESCRIPTOR.services_by_name["AlertIngestionService"],
-    api.DESCRIPTOR.services_by_name["IncidentManagementService"],
-    ins.DESCRIPTOR.services_by_name["IncidentNotesService"],
-    ins.DESCRIPTOR.services_by_name["IncidentInsightsService"],
-    nt.DESCRIPTOR.services_by_name["NotificationRulesService"],
-    nt.DESCRIPTOR.services_by_name["IncidentActionsService"],
-    alr.DESCRIPTOR.services_by_name["IncidentAlertsService"],
-    alr.DESCRIPTOR.services_by_name["AlertSettingsService"],
-    alr.DESCRIPTOR.services_by_name["MaintenanceWindowsService"],
-    alr.DESCRIPTOR.services_by_name["CorrelationRulesService"],
-]
 METHODS = [method for service in SERVICES for method in service.methods]
 READ_ONLY = READ_RPCS
 
