@@ -27,6 +27,7 @@ from google.protobuf.wrappers_pb2 import StringValue
 from incidents_service_api.v1 import incidents_service_api_pb2 as api
 
 from bench.scale import ADMIN_URL, load_team
+from bench.throughput import add_rules, alert_batch
 from incidents_service import auth
 from incidents_service.api.page_tokens import PageTokenCodec
 from incidents_service.api.servicers import AlertIngestionServicer, IncidentsServicer
@@ -57,6 +58,7 @@ def prepare(url: str) -> str:
         if row is not None:
             return str(row[0])
     team = auth.create_team(engine, "profile")
+    add_rules(url, team.id, "http://127.0.0.1:9/hook")  # enabled for ingest_rules only; no dispatcher runs here
     engine.dispose()
     with psycopg.connect(url) as conn:
         load_team(conn, team.id, INCIDENTS, seed=5)
@@ -64,6 +66,11 @@ def prepare(url: str) -> str:
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE")
     return team.id
+
+
+def enable_rules(url: str, enabled: bool) -> None:
+    with psycopg.connect(url) as conn:
+        conn.execute("UPDATE notification_rules SET enabled = %s", [enabled])
 
 
 def scenarios(url: str, team_id: str) -> dict[str, Callable[[], Any]]:
@@ -77,6 +84,12 @@ def scenarios(url: str, team_id: str) -> dict[str, Callable[[], Any]]:
             row[0]
             for row in conn.execute(
                 "SELECT id FROM incidents WHERE team_id = %s AND status = 'TRIGGERED' AND closed_at IS NULL", [team_id]
+            )
+        ]
+        keys = [
+            row[0]
+            for row in conn.execute(
+                "SELECT correlation_key FROM incidents WHERE team_id = %s AND closed_at IS NULL LIMIT 5000", [team_id]
             )
         ]
     rng = random.Random(3)
@@ -99,18 +112,16 @@ def scenarios(url: str, team_id: str) -> dict[str, Callable[[], Any]]:
         )
 
     def ingest() -> Any:
-        events = [
-            api.AlertEvent(
-                correlation_key=f"profile/{run}/{uuid.uuid4().hex}",
-                cx_event_key=uuid.uuid4().hex,
-                state_type=pb.UPSERT_INCIDENT_STATE_TYPE_TRIGGERED,
-                name="profile alert",
-                severity=pb.INCIDENT_SEVERITY_ERROR,
-                contextual_labels={"service": "svc-1", "region": "eu-west-1"},
-            )
-            for _ in range(500)
-        ]
-        return ingestion.ReportAlertEvents(api.ReportAlertEventsRequest(events=events), None)  # type: ignore[arg-type]
+        return ingestion.ReportAlertEvents(alert_events(), None)  # type: ignore[arg-type]
+
+    def ingest_rules() -> Any:
+        # The same call while the team's 10 rules fire on every new incident (bench/throughput.py's
+        # ingest_rules): what writing the changes costs the call; no dispatcher fans them out here.
+        return ingestion.ReportAlertEvents(alert_events(), None)  # type: ignore[arg-type]
+
+    def alert_events() -> api.ReportAlertEventsRequest:
+        # As make bench sends them: half open new incidents, half go to open incidents of the team.
+        return alert_batch(rng, run, keys)
 
     return {
         "get": lambda: incidents.GetIncident(svc.GetIncidentRequest(id=StringValue(value=rng.choice(ids))), None),  # type: ignore[arg-type]
@@ -122,6 +133,7 @@ def scenarios(url: str, team_id: str) -> dict[str, Callable[[], Any]]:
         "list_next": lambda: incidents.ListIncidents(following, None),  # type: ignore[arg-type]
         "acknowledge": acknowledge,
         "ingest": ingest,
+        "ingest_rules": ingest_rules,
     }
 
 
@@ -132,13 +144,14 @@ def main(names: list[str]) -> int:
     calls = scenarios(url, team_id)
     for name in names or list(calls):
         rpc = calls[name]
+        enable_rules(url, name == "ingest_rules")
 
         def call(rpc: Callable[[], Any] = rpc) -> Any:
             # As the interceptor does: a call has a deadline its unit of work registers with.
             with deadline_of_call(CallDeadline(30.0)):
                 return rpc()
 
-        count = max(3, CALLS // 50) if name == "ingest" else CALLS
+        count = max(3, CALLS // 50) if name.startswith("ingest") else CALLS
         for _ in range(min(count, 20)):
             call()  # warm up caches and the pool
         started, cpu_started = time.perf_counter(), time.process_time()

@@ -15,10 +15,14 @@ The HTTP rows (Connect JSON GetIncident, PagerDuty enqueue) are driven from this
 bench/http_load.py against the same server's HTTP listener.
 
 Notifications (SPEC 14): `ingest_rules` is the ingest scenario again once the team has 10 enabled rules
-that every new incident matches (each call then writes 2,500 notifications in its transaction), beside
-`ingest` without rules; the server's dispatcher delivers them meanwhile to a local receiver
-(bench/notify_receiver.py, its own process). `delivery` then measures how many notifications per second
-the dispatcher delivers from the backlog, with no other load.
+that every new incident matches (each call then fires 2,500 notifications), beside `ingest` without
+rules; the server's dispatcher delivers them meanwhile to a local receiver (bench/notify_receiver.py,
+its own process). The two are compared like for like: they run in interleaved rounds (BENCH_INGEST_ROUNDS,
+default 3, of BENCH_INGEST_SECONDS, default 12), each round on its own copy of the freshly loaded
+database with its own server, started for it. Run one after the other on one database, the second ran
+about 40% slower with no rules at all (the tables it writes had grown by the first's 20,000 incidents),
+which is not what rules cost. `delivery` then measures how many notifications per second the
+dispatcher delivers from the backlog the last ingest_rules round left, with no other load.
 
 Environment: INCIDENTS_BENCH_POSTGRES_URL, BENCH_INCIDENTS (default 100000), BENCH_SECONDS (default 8),
 BENCH_SCENARIOS (a comma-separated subset), BENCH_SERVER_CPUS (pin the servers to these CPUs, e.g. 1),
@@ -78,6 +82,11 @@ SCENARIOS = os.environ.get(
     "plain,health,get,list,list_next,batch_get,acknowledge,ingest,ingest_rules,delivery,connect_get,pagerduty_enqueue",
 ).split(",")
 NOTIFY_RULES = 10
+# Scenarios run in rounds, each on its own copy of the loaded database by its own server (CopiedRounds):
+# ingestion's rate varies from run to run, and ingest_rules is compared with ingest.
+COPIED = ("ingest", "ingest_rules")
+INGEST_ROUNDS = int(os.environ.get("BENCH_INGEST_ROUNDS", "3"))
+INGEST_SECONDS = float(os.environ.get("BENCH_INGEST_SECONDS", "12"))  # per round
 # Scenarios over HTTP (bench/http_load.py: an asyncio HTTP/1.1 load generator in this process).
 HTTP_SCENARIOS = ("connect_get", "pagerduty_enqueue")
 NAMES = {
@@ -365,9 +374,11 @@ def delivery_rate(url: str) -> dict[str, Any]:
             "p99": float("nan"), "seconds": elapsed, "pending_before": pending}  # fmt: skip
 
 
-def run_driver(scenario: str, addresses: list[str], key: str, fixtures_path: Path) -> dict[str, Any]:
+def run_driver(
+    scenario: str, addresses: list[str], key: str, fixtures_path: Path, seconds: float = SECONDS
+) -> dict[str, Any]:
     command = [sys.executable, "-m", "bench.throughput", "--drive", scenario, "--address", ",".join(addresses)]
-    command += ["--key", key, "--fixtures", str(fixtures_path)]
+    command += ["--key", key, "--fixtures", str(fixtures_path), "--seconds", str(seconds)]
     output = subprocess.run(command, capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
     if output.returncode != 0:
         raise RuntimeError(f"the load generator failed on {scenario}:\n{output.stderr[-3000:]}")
@@ -421,23 +432,28 @@ def memory_mb(pid: int, field: str) -> float:
 
 
 class MemoryWatch:
-    """Samples the server's process tree: the peak of the summed RSS, and each process's own peak."""
+    """Samples each watched server's process tree: the peak of a tree's summed RSS, and each process's own peak."""
 
     def __init__(self, pid: int) -> None:
-        self._pid = pid
+        self._roots = [pid]
         self.peak_total_mb = 0.0
         self.peak_by_process: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    def watch(self, pid: int) -> None:
+        """Watch another server too (the copies' servers)."""
+        self._roots.append(pid)
+
     def start(self) -> None:
         self._thread.start()
 
     def _sample(self) -> None:
-        pids = process_tree(self._pid)
-        self.peak_total_mb = max(self.peak_total_mb, sum(memory_mb(pid, "VmRSS") for pid in pids))
-        for pid in pids:
-            self.peak_by_process[pid] = max(self.peak_by_process.get(pid, 0.0), memory_mb(pid, "VmHWM"))
+        for root in list(self._roots):
+            pids = process_tree(root)
+            self.peak_total_mb = max(self.peak_total_mb, sum(memory_mb(pid, "VmRSS") for pid in pids))
+            for pid in pids:
+                self.peak_by_process[pid] = max(self.peak_by_process.get(pid, 0.0), memory_mb(pid, "VmHWM"))
 
     def _run(self) -> None:
         while not self._stop.wait(0.2):
@@ -477,6 +493,11 @@ def run_http(scenario: str, base_url: str, key: str, ids: list[str]) -> dict[str
         "p99": measured.p99_ms,
         "seconds": SECONDS,
     }
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=60)
 
 
 def wait_ready(address: str) -> None:
@@ -520,6 +541,12 @@ def main() -> int:
                     [team.id],
                 )
             ]
+        # The loaded database as the ingest rounds start from (the module's docstring), copied while
+        # nothing is connected to it, as a template copy requires.
+        copied = [scenario for scenario in COPIED if scenario in SCENARIOS]
+        if copied:
+            with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+                admin.execute(f'CREATE DATABASE "{database}_loaded" TEMPLATE "{database}" STRATEGY FILE_COPY')
         fixtures_path = Path(f"/tmp/{database}.json")
         fixtures_path.write_text(json.dumps({"ids": ids, "triggered": triggered, "keys": keys, "run": database}))
 
@@ -546,16 +573,24 @@ def main() -> int:
         memory.start()
         connections = 1 if PROCESSES == 1 else 2 * PROCESSES
         results = {}
+        rounds = CopiedRounds(
+            database, team.id, env, pin, connections, memory, f"http://127.0.0.1:{receiver_port}/hook"
+        )
         for scenario in SCENARIOS:
             if server.poll() is not None:
                 raise RuntimeError(f"the server exited with {server.returncode} before {scenario}")
+            if scenario in COPIED:
+                if scenario == copied[0]:
+                    results.update(rounds.run(copied, key, fixtures_path))
+                continue
             addresses = [plain_address] if scenario == "plain" else [address] * connections
             serving = servers[0] if scenario == "plain" else server
-            cpu_before = cpu_seconds(serving.pid)
-            if scenario == "ingest_rules":
-                add_rules(url, team.id, f"http://127.0.0.1:{receiver_port}/hook")
             if scenario == "delivery":
-                results[scenario] = row = delivery_rate(url)
+                # The backlog the last ingest_rules round left, on its server.
+                serving, delivery_url = rounds.last()
+            cpu_before = cpu_seconds(serving.pid)
+            if scenario == "delivery":
+                results[scenario] = row = delivery_rate(delivery_url)
             elif scenario in HTTP_SCENARIOS:
                 results[scenario] = row = run_http(scenario, f"http://127.0.0.1:{http_port}", key, ids)
             else:
@@ -563,12 +598,13 @@ def main() -> int:
             # The server's own CPU per call (warm-up calls included): what each call costs it, whatever
             # else runs on the machine.
             row["server_cpu_ms"] = (cpu_seconds(serving.pid) - cpu_before) * 1000 / max(1, row["calls"])
-            print(
-                f"  {scenario:<12} {row['calls_per_s']:9.1f} calls/s  p50 {row['p50']:7.2f} ms"
-                f"  server CPU {row['server_cpu_ms']:.3f} ms/call  ({row['seconds']:.1f} s)",
-                flush=True,
-            )
-        plain_inserts = plain_insert_rate(url, team.id, SECONDS) if "ingest" in results else 0.0
+            print_row(scenario, row)
+        rounds.close()
+        plain_inserts = 0.0
+        if "ingest" in results:
+            # Plain inserts start where the ingest rounds did: a fresh copy of the loaded database.
+            plain_inserts = plain_insert_rate(rounds.fresh_copy(), team.id, SECONDS)
+            rounds.close()
         memory.stop()
         print_report(results, plain_inserts, memory)
         receiver.send_signal(signal.SIGTERM)
@@ -582,8 +618,121 @@ def main() -> int:
             process.wait(timeout=60)
         if "receiver" in locals() and receiver.poll() is None:
             receiver.kill()
+        if "rounds" in locals():
+            rounds.close()
         with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            admin.execute(f'DROP DATABASE IF EXISTS "{database}_loaded" WITH (FORCE)')
+
+
+def print_row(scenario: str, row: dict[str, Any]) -> None:
+    print(
+        f"  {scenario:<12} {row['calls_per_s']:9.1f} calls/s  p50 {row['p50']:7.2f} ms"
+        f"  server CPU {row['server_cpu_ms']:.3f} ms/call  ({row['seconds']:.1f} s)",
+        flush=True,
+    )
+
+
+class CopiedRounds:
+    """The COPIED scenarios, interleaved in BENCH_INGEST_ROUNDS rounds (ingest, ingest_rules, ingest, ...),
+    each round on a fresh copy of the loaded database with a server of its own (the module's docstring).
+    Copying forces a checkpoint, so every round also starts at the same point of PostgreSQL's checkpoint
+    cycle: ingestion writes WAL fast enough for a checkpoint every 20 s, and where a short run fell in that
+    cycle moved its rate by a fifth."""
+
+    def __init__(
+        self,
+        database: str,
+        team_id: str,
+        env: dict[str, str],
+        pin: Any,
+        connections: int,
+        memory: MemoryWatch,
+        receiver_url: str,
+    ) -> None:
+        self._database = database
+        self._team_id = team_id
+        self._env = env
+        self._pin = pin
+        self._connections = connections
+        self._memory = memory
+        self._receiver_url = receiver_url
+        self._server: subprocess.Popen[bytes] | None = None
+        self._copy = ""
+        self._copies = 0
+
+    def url_of(self, database: str) -> str:
+        return f"{ADMIN_URL.rpartition('/')[0]}/{database}"
+
+    def run(self, scenarios: list[str], key: str, fixtures_path: Path) -> dict[str, dict[str, Any]]:
+        per_round: dict[str, list[dict[str, Any]]] = {scenario: [] for scenario in scenarios}
+        for number in range(INGEST_ROUNDS):
+            for scenario in scenarios:
+                address = self._start(scenario)
+                assert self._server is not None
+                cpu_before = cpu_seconds(self._server.pid)
+                row = run_driver(scenario, [address] * self._connections, key, fixtures_path, INGEST_SECONDS)
+                row["server_cpu_ms"] = (cpu_seconds(self._server.pid) - cpu_before) * 1000 / max(1, row["calls"])
+                print_row(f"{scenario} {number + 1}", row)
+                per_round[scenario].append(row)
+        return {scenario: merged(rows) for scenario, rows in per_round.items()}
+
+    def last(self) -> tuple[subprocess.Popen[bytes], str]:
+        """The last round's server and database (delivery measures the backlog ingest_rules left)."""
+        if self._server is None or not self._copy.endswith("ingest_rules"):
+            raise SystemExit("BENCH_SCENARIOS: delivery measures the backlog of ingest_rules: list it first")
+        return self._server, self.url_of(self._copy)
+
+    def fresh_copy(self, scenario: str = "plain") -> str:
+        """A fresh copy of the loaded database (the previous one, and its server, gone); its URL."""
+        self._stop()
+        self._copies += 1
+        self._copy = f"{self._database}_{self._copies}_{scenario}"
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{self._copy}" TEMPLATE "{self._database}_loaded" STRATEGY FILE_COPY')
+        return self.url_of(self._copy)
+
+    def _start(self, scenario: str) -> str:
+        url = self.fresh_copy(scenario)
+        if scenario == "ingest_rules":
+            add_rules(url, self._team_id, self._receiver_url)
+        port, http_port = free_port(), free_port()
+        env = {**self._env, "INCIDENTS_DATABASE_URL": url}
+        self._server = subprocess.Popen(serve_command(port, http_port), env=env, preexec_fn=self._pin)
+        wait_ready(f"127.0.0.1:{port}")
+        self._memory.watch(self._server.pid)
+        return f"127.0.0.1:{port}"
+
+    def _stop(self) -> None:
+        if self._server is not None:
+            stop_server(self._server)
+            self._server = None
+        if self._copy:
+            with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{self._copy}" WITH (FORCE)')
+            self._copy = ""
+
+    def close(self) -> None:
+        if self._server is not None and self._server.poll() is None:
+            self._server.kill()
+        self._stop()
+
+
+def merged(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """One scenario's rounds as one row: rates over the summed time, the median round's p50, the worst p99."""
+    seconds = sum(row["seconds"] for row in rows)
+    calls = sum(row["calls"] for row in rows)
+    items = sum(row["items_per_s"] * row["seconds"] for row in rows)
+    return {
+        "calls": calls,
+        "calls_per_s": calls / seconds,
+        "items_per_s": items / seconds,
+        "p50": statistics.median(row["p50"] for row in rows),
+        "p99": max(row["p99"] for row in rows),
+        "seconds": seconds,
+        "server_cpu_ms": sum(row["server_cpu_ms"] * row["calls"] for row in rows) / max(1, calls),
+        "rounds": [round(row["items_per_s"]) for row in rows],
+    }
 
 
 def print_report(results: dict[str, dict[str, Any]], plain_events_per_s: float, memory: MemoryWatch) -> None:
@@ -605,6 +754,8 @@ def print_report(results: dict[str, dict[str, Any]], plain_events_per_s: float, 
     if "ingest" in results and "ingest_rules" in results:
         with_rules = results["ingest_rules"]["items_per_s"]
         ratio = with_rules / results["ingest"]["items_per_s"]
+        for scenario in COPIED:
+            print(f"| {NAMES[scenario]}, events/s by round | {', '.join(map(str, results[scenario]['rounds']))} |")
         verdict = "met" if ratio >= RULES_TARGET else "missed"
         print(
             f"| ReportAlertEvents with {NOTIFY_RULES} matching rules, events/s (ratio to without rules) | "
@@ -621,7 +772,7 @@ def print_report(results: dict[str, dict[str, Any]], plain_events_per_s: float, 
     per_process = max(memory.peak_by_process.values(), default=0.0)
     verdict = "met" if memory.peak_total_mb < RSS_TARGET_MB else "missed"
     print(
-        f"| Server peak RSS, all {len(memory.peak_by_process)} process(es) together, MB "
+        f"| Server peak RSS, the {PROCESSES} process(es) of a server together, MB "
         f"(largest single process {per_process:.0f} MB) | {memory.peak_total_mb:.0f} | | | | | "
         f"< {RSS_TARGET_MB} | {verdict} |"
     )
@@ -635,6 +786,7 @@ if __name__ == "__main__":
     parser.add_argument("--address")
     parser.add_argument("--key")
     parser.add_argument("--fixtures")
+    parser.add_argument("--seconds", type=float, default=SECONDS)
     parser.add_argument("--plain-server", type=int)
     args = parser.parse_args()
     if args.plain_server:
@@ -642,7 +794,7 @@ if __name__ == "__main__":
         sys.exit(0)
     if args.drive:
         fixtures = json.loads(Path(args.fixtures).read_text())
-        result = asyncio.run(drive(args.drive, args.address.split(","), args.key, SECONDS, fixtures))
+        result = asyncio.run(drive(args.drive, args.address.split(","), args.key, args.seconds, fixtures))
         print(json.dumps(result))
         sys.exit(0)
     sys.exit(main())

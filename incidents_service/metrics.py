@@ -59,6 +59,10 @@ CONNECTION_WAIT_SECONDS = Histogram(
 ALERT_EVENTS = Counter(
     "incidents_alert_events", "Alert events reported (gRPC, Connect and the HTTP intake), by outcome", ["outcome"]
 )
+NOTIFY_HELD_BACK_SECONDS = Counter(
+    "incidents_notify_held_back_seconds",
+    "Time the notification dispatcher held back its database work because calls queued for Python",
+)
 
 # Children by label values, so a call costs a dict look-up rather than the library's locked one.
 _call_counters: dict[tuple[str, str, str], Any] = {}

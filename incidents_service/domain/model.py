@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 from incidents_service.domain.correlation import MAX_CORRELATION_LOG_ENTRIES
 from incidents_service.domain.errors import FieldViolation, InvalidArgument
@@ -271,6 +271,22 @@ def derived_severity(alerts: Iterable[Alert], current: Severity) -> Severity:
     return max((alert.severity for alert in alerts if alert.firing), default=current)
 
 
+class Standing(Protocol):
+    """Where an incident stands in its life: what the timeline's lifecycle actions (and so the changes
+    notifications fire on) are read from. An IncidentSnapshot is one."""
+
+    @property
+    def status(self) -> IncidentStatus: ...
+
+    @property
+    def severity(self) -> Severity: ...
+
+
+class StoredStanding(NamedTuple):
+    status: IncidentStatus
+    severity: Severity
+
+
 @dataclass(frozen=True)
 class IncidentSnapshot:
     """The incident as it was right after an event: event queries filter on this."""
@@ -340,8 +356,19 @@ class Incident:
     alerts: dict[str, Alert] = field(default_factory=dict, repr=False, compare=False)
     # Events recorded by this unit of work and not yet stored; the repository drains them.
     new_events: list[IncidentEvent] = field(default_factory=list, repr=False, compare=False)
+    # Its status and severity as loaded, before this unit of work's events (None: a new incident): the
+    # changes its first new event made are read against them (notifications), as its last stored
+    # event's snapshot would say, without reading that back.
+    stored_status: IncidentStatus | None = field(default=None, repr=False, compare=False)
+    stored_severity: Severity | None = field(default=None, repr=False, compare=False)
 
     # ---- derived views -------------------------------------------------------------------------
+
+    @property
+    def stored_standing(self) -> StoredStanding | None:
+        if self.stored_status is None or self.stored_severity is None:
+            return None
+        return StoredStanding(self.stored_status, self.stored_severity)
 
     @property
     def is_open(self) -> bool:

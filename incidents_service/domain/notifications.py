@@ -1,7 +1,7 @@
 """Notification rules and notifications: which incident changes are sent where, and how delivery retries.
 
 Plain Python. The changes a rule can fire on are read off the incident's event log the way its
-timeline reads it (timeline.entries_of), so "acknowledged" means the same in both places.
+timeline reads it (timeline.lifecycle_actions), so "acknowledged" means the same in both places.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from urllib.parse import SplitResult, urlsplit
 
 from incidents_service.domain.errors import FieldViolation
 from incidents_service.domain.limits import MAX_LABEL_KEY_CHARS, MAX_LABEL_VALUE_CHARS, MAX_NAME_CHARS, check_text
-from incidents_service.domain.model import IncidentEvent, IncidentSnapshot, Severity, new_id
-from incidents_service.domain.timeline import LoggedEvent, TimelineAction, entries_of
+from incidents_service.domain.model import IncidentEvent, IncidentSnapshot, Severity, Standing, new_id
+from incidents_service.domain.timeline import TimelineAction, lifecycle_actions
 
 MAX_RULES_PER_TEAM = 100
 MAX_LABEL_MATCHERS = 32
@@ -69,14 +69,14 @@ _CHANGE_OF_ACTION = {
 }
 
 
-def changes_of(event: IncidentEvent, before: IncidentSnapshot | None) -> list[ChangeType]:
+def changes_of(event: IncidentEvent, before: Standing | None) -> list[ChangeType]:
     """The changes one newly recorded event made, given the incident as it was before it."""
     found: list[ChangeType] = []
-    for entry in entries_of(LoggedEvent(event, before, None)):
-        if entry.action in _CHANGE_OF_ACTION:
-            found.append(_CHANGE_OF_ACTION[entry.action])
+    for action in lifecycle_actions(event, before):
+        if action in _CHANGE_OF_ACTION:
+            found.append(_CHANGE_OF_ACTION[action])
         elif (
-            entry.action is TimelineAction.SEVERITY_CHANGED
+            action is TimelineAction.SEVERITY_CHANGED
             and before is not None
             and event.snapshot is not None
             and event.snapshot.severity > before.severity
@@ -161,7 +161,9 @@ class NotificationRule:
             return False
         if self.minimum_severity is not None and incident.severity < self.minimum_severity:
             return False
-        return all(matcher.holds(incident.contextual_labels) for matcher in self.label_matchers)
+        return not self.label_matchers or all(
+            matcher.holds(incident.contextual_labels) for matcher in self.label_matchers
+        )
 
 
 UPDATABLE_RULE_FIELDS = ("name", "enabled", "changes", "minimum_severity", "label_matchers", "target")

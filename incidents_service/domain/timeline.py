@@ -21,6 +21,7 @@ from incidents_service.domain.model import (
     IncidentSnapshot,
     IncidentStatus,
     OriginatorType,
+    Standing,
 )
 
 
@@ -86,33 +87,57 @@ def entries_of(logged: LoggedEvent) -> list[TimelineEntry]:
         )
 
     entries: list[TimelineEntry] = []
-    if event.type is EventType.OPEN or before is None:
-        return [entry(TimelineAction.CREATED)] if event.type is EventType.OPEN else []
+    for action in lifecycle_actions(event, before):
+        if action is TimelineAction.STATUS_CHANGED:
+            assert before is not None
+            entries.append(entry(action, "status", before.status.value, after.status.value))
+        elif action is TimelineAction.SEVERITY_CHANGED:
+            assert before is not None
+            entries.append(entry(action, "severity", before.severity.name, after.severity.name))
+        elif action is TimelineAction.ASSIGNED:
+            new_assignee = str(event.payload.get("assigned_to") or "")
+            entries.append(entry(action, "assignee", logged.assignee_before or "", new_assignee))
+        elif action is TimelineAction.UNASSIGNED:
+            entries.append(entry(action, "assignee", logged.assignee_before or "", ""))
+        elif action is TimelineAction.SNOOZED:
+            entries.append(entry(action, "snoozed_until", "", _snooze_end(event.payload)))
+        else:
+            entries.append(entry(action))
+    if before is not None and event.type is not EventType.OPEN:
+        entries.extend(
+            entry(TimelineAction.UPDATED, field, old, new) for field, old, new in _updated_fields(event, before, after)
+        )
+    return entries
 
+
+def lifecycle_actions(event: IncidentEvent, before: Standing | None) -> list[TimelineAction]:
+    """What one event did to the incident's life, `updated` fields aside, in the order listed: the one
+    reading of it the timeline and notifications (domain/notifications.changes_of) share."""
+    after = event.snapshot
+    assert after is not None, "timeline events are read with their snapshots"
+    if event.type is EventType.OPEN or before is None:
+        return [TimelineAction.CREATED] if event.type is EventType.OPEN else []
+    actions: list[TimelineAction] = []
     status_moved = before.status is not after.status
     if event.type is EventType.ACKNOWLEDGE:
-        entries.append(entry(TimelineAction.ACKNOWLEDGED))
+        actions.append(TimelineAction.ACKNOWLEDGED)
     elif event.type is EventType.CLOSE:
-        entries.append(entry(TimelineAction.CLOSED))
+        actions.append(TimelineAction.CLOSED)
     elif status_moved and after.status is IncidentStatus.RESOLVED:
-        entries.append(entry(TimelineAction.RESOLVED))
+        actions.append(TimelineAction.RESOLVED)
     elif status_moved and before.status is IncidentStatus.RESOLVED:
-        entries.append(entry(TimelineAction.REOPENED))
+        actions.append(TimelineAction.REOPENED)
     if status_moved:
-        entries.append(entry(TimelineAction.STATUS_CHANGED, "status", before.status.value, after.status.value))
+        actions.append(TimelineAction.STATUS_CHANGED)
     if before.severity is not after.severity:
-        entries.append(entry(TimelineAction.SEVERITY_CHANGED, "severity", before.severity.name, after.severity.name))
+        actions.append(TimelineAction.SEVERITY_CHANGED)
     if event.type is EventType.ASSIGN:
-        new_assignee = str(event.payload.get("assigned_to") or "")
-        entries.append(entry(TimelineAction.ASSIGNED, "assignee", logged.assignee_before or "", new_assignee))
+        actions.append(TimelineAction.ASSIGNED)
     if event.type is EventType.UNASSIGN:
-        entries.append(entry(TimelineAction.UNASSIGNED, "assignee", logged.assignee_before or "", ""))
+        actions.append(TimelineAction.UNASSIGNED)
     if event.type is EventType.SNOOZE_INDICATOR:
-        entries.append(entry(TimelineAction.SNOOZED, "snoozed_until", "", _snooze_end(event.payload)))
-    entries.extend(
-        entry(TimelineAction.UPDATED, field, old, new) for field, old, new in _updated_fields(event, before, after)
-    )
-    return entries
+        actions.append(TimelineAction.SNOOZED)
+    return actions
 
 
 def _updated_fields(

@@ -7,6 +7,11 @@ attempt and what follows (delivered, a retry time with exponential backoff, or f
 
 It never blocks the event loop: database work (claims, records, building the bodies) runs on the
 server's storage threads, taking turns like calls do; HTTP is asynchronous; DNS is resolved off the loop.
+Calls come first: when calls were being served while a piece of its database work ran, the dispatcher
+waits before its next claim (a fan-out and a claim: its new work) so that its work takes at most
+`busy_share` of the time (10% by default) while calls go on. An alert storm is ingested at nearly full speed and its
+notifications follow as soon as it leaves room; with no call being served the dispatcher runs flat
+out, and it never stops.
 A process killed mid-delivery leaves its claims to expire; then any dispatcher delivers them again
 (the receiver sees the same Idempotency-Key). Stopping (SIGTERM) claims nothing more, lets deliveries in
 flight finish (5 s at most each) and records them.
@@ -28,6 +33,7 @@ from typing import TypeVar
 
 from sqlalchemy import Engine
 
+from incidents_service import metrics
 from incidents_service.domain.errors import StorageUnavailable
 from incidents_service.domain.notifications import AttemptOutcome, DeliveryAttempt, TargetKind, clipped_error
 from incidents_service.logs import get_logger
@@ -46,6 +52,8 @@ from incidents_service.storage.unit_of_work import UnitOfWork
 T = TypeVar("T")
 # Changes fanned out per transaction: with at most 100 rules per team, at most 50,000 notifications.
 FAN_OUT_CHANGES = 500
+# While holding back for calls, how often it looks whether calls are still being served.
+_CALLS_LOOK_SECONDS = 0.05
 log = get_logger("incidents_service.notify")
 
 
@@ -84,6 +92,7 @@ class Dispatcher:
         self._unrecorded: list[AttemptResult] = []
         self._recording: asyncio.Task[None] | None = None
         self._client: DeliveryClient | None = None
+        self._resume_at = 0.0  # time.monotonic() before which it holds back for calls
 
     def start(self) -> None:
         """Start relaying on the running loop."""
@@ -114,7 +123,7 @@ class Dispatcher:
             claimed: list[_Delivery] = []
             try:
                 if free > 0:
-                    claimed = await self._on_storage_thread(lambda limit=free: self._claim(limit))  # type: ignore[misc]
+                    claimed = await self._on_storage_thread(lambda limit=free: self._claim(limit), new_work=True)  # type: ignore[misc]
             except StorageUnavailable as unavailable:
                 log.warning("notifications_unclaimable", error=str(unavailable))
             except Exception:
@@ -132,12 +141,44 @@ class Dispatcher:
         if self._recording is not None:
             await self._recording
 
-    async def _on_storage_thread(self, work: Callable[[], T]) -> T:
-        def in_turn() -> T:
-            with TURNS.turn():
-                return work()
+    async def _on_storage_thread(self, work: Callable[[], T], new_work: bool = False) -> T:
+        """Run `work` on a storage thread, in turns with the calls. `new_work` (a claim) is held back
+        while calls are being served; recording what was delivered never is: it frees the slots, and a claim must
+        be recorded before its lease ends."""
+        if new_work:
+            await self._hold_back()
 
-        return await asyncio.get_running_loop().run_in_executor(self._storage_threads, in_turn)
+        def in_turn() -> tuple[T, float, bool]:
+            begun, _ = TURNS.calls()
+            started = time.perf_counter()
+            with TURNS.turn(background=True):
+                result = work()
+            begun_now, running = TURNS.calls()
+            return result, time.perf_counter() - started, running > 0 or begun_now != begun
+
+        result, seconds, calls_served = await asyncio.get_running_loop().run_in_executor(self._storage_threads, in_turn)
+        share = self._settings.busy_share
+        if calls_served and share < 1:
+            # This much more time passes before its next piece: its work is then `share` of the time.
+            self._resume_at = max(self._resume_at, time.monotonic() + seconds * (1 - share) / share)
+        return result
+
+    async def _hold_back(self) -> None:
+        """Wait until `_resume_at`, or less: as soon as no call has been served for a moment."""
+        started = time.monotonic()
+        while not self._stopping.is_set():
+            left = self._resume_at - time.monotonic()
+            if left <= 0:
+                break
+            begun, _ = TURNS.calls()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), min(left, _CALLS_LOOK_SECONDS))
+            begun_now, running = TURNS.calls()
+            if running == 0 and begun_now == begun:
+                self._resume_at = 0.0
+                break
+        if (held := time.monotonic() - started) > 0.001:
+            metrics.NOTIFY_HELD_BACK_SECONDS.inc(held)
 
     def _claim(self, limit: int) -> list[_Delivery]:
         now = self._clock()

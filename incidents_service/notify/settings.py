@@ -26,6 +26,9 @@ class NotifySettings:
     lease_seconds: float = 30.0
     poll_seconds: float = 0.5  # how often an idle dispatcher looks for due notifications
     concurrency: int = 32  # deliveries in flight per process
+    # While calls queue for Python, the dispatcher's database work takes at most this share of the
+    # time (1: it never holds back). Calls come first; with no call waiting it runs flat out.
+    busy_share: float = 0.1
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str] | None = None) -> NotifySettings:
@@ -39,6 +42,7 @@ class NotifySettings:
             lease_seconds=float(env.get("INCIDENTS_NOTIFY_LEASE_SECONDS", defaults.lease_seconds)),
             poll_seconds=float(env.get("INCIDENTS_NOTIFY_POLL_SECONDS", defaults.poll_seconds)),
             concurrency=int(env.get("INCIDENTS_NOTIFY_CONCURRENCY", defaults.concurrency)),
+            busy_share=float(env.get("INCIDENTS_NOTIFY_BUSY_SHARE", defaults.busy_share)),
         )
 
     def for_child_process(self) -> dict[str, str]:
@@ -50,6 +54,7 @@ class NotifySettings:
             "INCIDENTS_NOTIFY_LEASE_SECONDS": str(self.lease_seconds),
             "INCIDENTS_NOTIFY_POLL_SECONDS": str(self.poll_seconds),
             "INCIDENTS_NOTIFY_CONCURRENCY": str(self.concurrency),
+            "INCIDENTS_NOTIFY_BUSY_SHARE": str(self.busy_share),
         }
 
     def networks(self) -> list[Network]:
@@ -78,4 +83,6 @@ class NotifySettings:
             found.append("the notification poll interval must be between 0.01 and 60 s")
         if not 1 <= self.concurrency <= 1000:
             found.append("notification concurrency must be between 1 and 1000")
+        if not 0.01 <= self.busy_share <= 1:
+            found.append("the notification dispatcher's share while calls queue must be between 0.01 and 1")
         return found

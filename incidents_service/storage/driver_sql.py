@@ -189,6 +189,8 @@ def incident_from_row(row: Sequence[Any]) -> Incident:
         flapping_until=row[24],
         snooze_cancel_on_updates=bool(row[25]),  # SQLite gives 0/1
         correlation_log=row[26],
+        stored_status=_STATUSES[row[7]],
+        stored_severity=_SEVERITIES[row[5]],
     )
 
 

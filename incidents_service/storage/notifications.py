@@ -16,6 +16,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import (
@@ -35,12 +36,13 @@ from sqlalchemy import (
 )
 
 from incidents_service.domain.model import (
+    EventType,
     Incident,
     IncidentSnapshot,
     IncidentState,
     IncidentStatus,
     Severity,
-    new_id,
+    Standing,
 )
 from incidents_service.domain.notifications import (
     MAX_ATTEMPTS_SHOWN,
@@ -109,6 +111,49 @@ _INSERT_NOTIFICATIONS_SQLITE = text(
     "FROM json_each(:rows) AS f "
     "JOIN notification_changes c ON c.id = json_extract(f.value, '$[1]') "
     "ORDER BY f.key"
+)
+
+# A batch of attempts, [[notification seq, attempted at, outcome, HTTP status, error, duration ms], ...].
+_INSERT_ATTEMPTS_POSTGRES = text(
+    "INSERT INTO notification_attempts (notification_seq, attempted_at, outcome, http_status, error, duration_ms) "
+    "SELECT CAST(f.value->>0 AS bigint), CAST(f.value->>1 AS timestamptz), f.value->>2, "
+    "CAST(f.value->>3 AS integer), f.value->>4, CAST(f.value->>5 AS integer) "
+    "FROM jsonb_array_elements(CAST(:rows AS jsonb)) WITH ORDINALITY AS f(value, n) ORDER BY f.n"
+)
+_INSERT_ATTEMPTS_SQLITE = text(
+    "INSERT INTO notification_attempts (notification_seq, attempted_at, outcome, http_status, error, duration_ms) "
+    "SELECT json_extract(f.value, '$[0]'), json_extract(f.value, '$[1]'), json_extract(f.value, '$[2]'), "
+    "json_extract(f.value, '$[3]'), json_extract(f.value, '$[4]'), json_extract(f.value, '$[5]') "
+    "FROM json_each(:rows) AS f ORDER BY f.key"
+)
+# What each attempt leaves its notification, [[seq, state, retry at (pending only), last error], ...]:
+# delivered and failed are finished now; pending waits for its retry. Only pending rows change.
+_RECORD_OUTCOMES_POSTGRES = text(
+    "UPDATE notifications AS n SET attempts = n.attempts + 1, claimed_until = NULL, claimed_by = NULL, "
+    "last_error = f.value->>3, state = f.value->>1, "
+    "next_attempt_at = COALESCE(CAST(f.value->>2 AS timestamptz), n.next_attempt_at), "
+    "finished_at = CASE WHEN f.value->>1 = 'pending' THEN NULL ELSE CAST(:now AS timestamptz) END "
+    "FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS f(value) "
+    # The seqs again as an array, which the primary key answers: joined to the JSON alone, the planner
+    # took every pending row by the partial index when its statistics still said few were pending.
+    "WHERE n.seq = ANY(CAST(:seqs AS bigint[])) AND n.seq = CAST(f.value->>0 AS bigint) AND n.state = 'pending'"
+)
+_RECORD_OUTCOMES_SQLITE = text(
+    "UPDATE notifications SET attempts = attempts + 1, claimed_until = NULL, claimed_by = NULL, "
+    "last_error = json_extract(f.value, '$[3]'), state = json_extract(f.value, '$[1]'), "
+    "next_attempt_at = COALESCE(json_extract(f.value, '$[2]'), next_attempt_at), "
+    "finished_at = CASE WHEN json_extract(f.value, '$[1]') = 'pending' THEN NULL ELSE :now END "
+    "FROM json_each(:rows) AS f "
+    "WHERE notifications.seq = json_extract(f.value, '$[0]') AND notifications.state = 'pending'"
+)
+
+# The pending notifications of these incidents, locked: one index look-up per incident. Asked as
+# `incident_id IN (...) AND pending`, the planner went by statistics from when few notifications were
+# pending and read every pending row through another partial index (seconds, with a backlog).
+_PENDING_OF_INCIDENTS_POSTGRES = text(
+    "SELECT p.incident_id, p.target_key FROM unnest(CAST(:incident_ids AS text[])) AS wanted(id) "
+    "JOIN LATERAL (SELECT incident_id, target_key FROM notifications "
+    "WHERE incident_id = wanted.id AND state = 'pending' FOR UPDATE) AS p ON true"
 )
 
 
@@ -192,35 +237,39 @@ class NotificationRepository:
 
     # ---- the outbox ----------------------------------------------------------------------------
 
-    def record_changes(self, changed: Sequence[Incident], before: Mapping[str, IncidentSnapshot]) -> None:
+    def record_changes(self, changed: Sequence[Incident]) -> None:
         """Write the changes the incidents' new (not yet stored) events are, with the rules each fires,
         in event order: the notifications, decided in the change's own transaction. The dispatcher fans
         each out into one notification per rule (DeliveryQueue.fan_out).
 
-        `before` is each loaded incident's state before this unit of work (its last stored event's
-        snapshot); new incidents start from nothing. A muted, flapping or maintained incident notifies nobody.
+        The first new event of a loaded incident is read against the incident as loaded (its stored
+        standing); a new incident starts from nothing. A muted, flapping or maintained incident
+        notifies nobody.
         """
         rules = self.enabled_rules()
         if not rules:
             return
-        change_rows: list[list[Any]] = []
+        change_rows: list[list[Any]] = []  # [None (its id, below), incident id, event id, change, ...]
         for incident in changed:
-            previous = before.get(incident.id)
+            previous: Standing | None = incident.stored_standing
+            # Only a new incident has no stored standing, and its first event opens it.
+            assert previous is not None or not incident.new_events or incident.new_events[0].type is EventType.OPEN
             for event in incident.new_events:
                 after = event.snapshot
                 assert after is not None, "a new event is recorded with its snapshot"
+                changes = changes_of(event, previous)
+                previous = after
                 # A muted (snoozed) incident, or one whose alerts flap or are all in maintenance
                 # (SPEC 16), notifies nobody.
-                silent = after.is_muted or incident.suppresses_notifications(event.timestamp)
-                changes = [] if silent else changes_of(event, previous)
-                previous = after
+                if not changes or after.is_muted or incident.suppresses_notifications(event.timestamp):
+                    continue
                 for change in changes:
                     matching = [rule for rule in rules if rule.fires_on(change, after)]
                     if not matching:
                         continue
                     change_rows.append(
                         [
-                            new_id(),
+                            None,
                             incident.id,
                             event.id,
                             change.value,
@@ -230,6 +279,8 @@ class NotificationRepository:
                         ]
                     )
         if change_rows:
+            for row, change_id in zip(change_rows, uuid_strings(len(change_rows)), strict=True):
+                row[0] = change_id
             postgres = self._connection.dialect.name == "postgresql"
             self._connection.execute(
                 _INSERT_CHANGES_POSTGRES if postgres else _INSERT_CHANGES_SQLITE,
@@ -344,40 +395,34 @@ class DeliveryQueue:
             for row in self._connection.execute(select(notification_rules).where(_r.id.in_(rule_ids)))
         }
         incident_ids = sorted({change.incident_id for change in changes})
-        pending = select(_n.incident_id, _n.target_key).where(_n.incident_id.in_(incident_ids), _PENDING)
-        waiting = {
-            (row.incident_id, row.target_key)
-            for row in self._connection.execute(pending.with_for_update() if locking else pending)
+        if locking:
+            pending = self._connection.execute(_PENDING_OF_INCIDENTS_POSTGRES, {"incident_ids": incident_ids})
+        else:
+            pending = self._connection.execute(
+                select(_n.incident_id, _n.target_key).where(_n.incident_id.in_(incident_ids), _PENDING)
+            )
+        waiting = {(row.incident_id, row.target_key) for row in pending}
+        # What each rule's notifications say of it, worked out once (hashing and parsing its URL) rather
+        # than per notification.
+        described = {
+            rule.id: (rule.name, rule.target.kind.value, rule.target.host, rule.target.key) for rule in rules.values()
         }
         ids = iter(uuid_strings(sum(len(change.rule_ids) for change in changes)))
         rows: list[list[Any]] = []
         for change in changes:
             for rule_id in change.rule_ids:
-                rule = rules.get(rule_id)
+                rule = described.get(rule_id)
                 if rule is None:
                     gone = "the rule was deleted before the notification was delivered"
                     rows.append(
                         [next(ids), change.id, rule_id, "", TargetKind.WEBHOOK.value, "", "", "failed", False, gone]
                     )
                     continue
-                target = rule.target
-                pair = (change.incident_id, target.key)
+                name, kind, host, target_key = rule
+                pair = (change.incident_id, target_key)
                 ready = pair not in waiting
                 waiting.add(pair)
-                rows.append(
-                    [
-                        next(ids),
-                        change.id,
-                        rule.id,
-                        rule.name,
-                        target.kind.value,
-                        target.host,
-                        target.key,
-                        "pending",
-                        ready,
-                        "",
-                    ]
-                )
+                rows.append([next(ids), change.id, rule_id, name, kind, host, target_key, "pending", ready, ""])
         postgres = self._connection.dialect.name == "postgresql"
         self._connection.execute(
             _INSERT_NOTIFICATIONS_POSTGRES if postgres else _INSERT_NOTIFICATIONS_SQLITE,
@@ -442,39 +487,41 @@ class DeliveryQueue:
         """Record attempts and move each notification on: delivered, failed, or pending until its retry.
 
         A notification no longer pending (its rule was deleted meanwhile) keeps its state; the attempt
-        is recorded all the same, as it was made.
+        is recorded all the same, as it was made. Two statements for the whole batch, their rows in one
+        JSON parameter: a statement per attempt was most of what delivering cost the server.
         """
         if not results:
             return
-        self._connection.execute(
-            insert(notification_attempts),
-            [
-                {
-                    "notification_seq": result.seq,
-                    "attempted_at": result.attempt.attempted_at,
-                    "outcome": result.attempt.outcome.value,
-                    "http_status": result.attempt.http_status,
-                    "error": result.attempt.error,
-                    "duration_ms": result.attempt.duration_ms,
-                }
-                for result in results
-            ],
-        )
+        moment = partial(stored_moment, self._connection)
+        attempts, outcomes = [], []
         for result in results:
             attempt = result.attempt
-            values: dict[str, Any] = {
-                "attempts": _n.attempts + 1,
-                "claimed_until": None,
-                "claimed_by": None,
-                "last_error": attempt.error,
-            }
+            attempts.append(
+                [
+                    result.seq,
+                    moment(attempt.attempted_at),
+                    attempt.outcome.value,
+                    attempt.http_status,
+                    attempt.error,
+                    attempt.duration_ms,
+                ]
+            )
             if attempt.outcome is AttemptOutcome.DELIVERED:
-                values.update(state=DeliveryState.DELIVERED.value, finished_at=now)
+                state, retry_at = DeliveryState.DELIVERED, None
             elif result.next_attempt_at is None:
-                values.update(state=DeliveryState.FAILED.value, finished_at=now)
+                state, retry_at = DeliveryState.FAILED, None
             else:
-                values.update(next_attempt_at=result.next_attempt_at)
-            self._connection.execute(update(notifications).where(_n.seq == result.seq, _PENDING).values(**values))
+                state, retry_at = DeliveryState.PENDING, moment(result.next_attempt_at)
+            outcomes.append([result.seq, state.value, retry_at, attempt.error])
+        postgres = self._connection.dialect.name == "postgresql"
+        self._connection.execute(
+            _INSERT_ATTEMPTS_POSTGRES if postgres else _INSERT_ATTEMPTS_SQLITE, {"rows": json.dumps(attempts)}
+        )
+        self._connection.execute(
+            _RECORD_OUTCOMES_POSTGRES if postgres else _RECORD_OUTCOMES_SQLITE,
+            {"rows": json.dumps(outcomes), "now": moment(now)}
+            | ({"seqs": [row[0] for row in outcomes]} if postgres else {}),
+        )
         promote_successors(self._connection, [result.seq for result in results if result.next_attempt_at is None])
 
 

@@ -10,6 +10,9 @@ statement, commit and wait for a pooled connection (the cursor classes below and
 It costs no throughput: the GIL already lets only one of them run Python.
 
 Threads that never took a turn (the CLI, migrations, key look-ups, the health probe) are not affected.
+
+Background work (the notification dispatcher) takes its turns as `background`: they are not calls.
+`calls()` tells it whether calls are being served, so that it can hold back (notify/dispatcher.py).
 """
 
 from __future__ import annotations
@@ -27,18 +30,34 @@ class PythonTurns:
     def __init__(self, at_once: int = 1) -> None:
         self._turns = threading.Semaphore(at_once)
         self._local = threading.local()
+        self._calls_begun = 0  # calls' turns taken so far
+        self._calls_running = 0  # calls inside a turn now (running Python, or waiting for it or the database)
+        self._count_lock = threading.Lock()
 
     @contextmanager
-    def turn(self) -> Iterator[None]:
-        """Run the block (one call's storage work) in turns with the other storage threads."""
-        self._turns.acquire()
-        self._local.holding = True
+    def turn(self, background: bool = False) -> Iterator[None]:
+        """Run the block (one call's storage work, or background work) in turns with the other storage threads."""
+        if not background:
+            with self._count_lock:
+                self._calls_begun += 1
+                self._calls_running += 1
         try:
-            yield
+            self._turns.acquire()
+            self._local.holding = True
+            try:
+                yield
+            finally:
+                if self._local.holding:
+                    self._turns.release()
+                self._local.holding = False
         finally:
-            if self._local.holding:
-                self._turns.release()
-            self._local.holding = False
+            if not background:
+                with self._count_lock:
+                    self._calls_running -= 1
+
+    def calls(self) -> tuple[int, int]:
+        """(calls begun so far, calls running now): whether calls ran between two looks, and now."""
+        return self._calls_begun, self._calls_running
 
     @contextmanager
     def waiting(self) -> Iterator[None]:

@@ -185,7 +185,7 @@ class IncidentRepository:
             return
         new_incidents = sorted(new_incidents, key=lambda incident: (incident.correlation_key or "", incident.id))
         self._connection.execute(_INSERT_INCIDENTS, [_incident_values(incident) for incident in new_incidents])
-        self._notify(new_incidents, opened=True)
+        self._notify(new_incidents)
         self._store_new_events(new_incidents)
 
     def save_all(self, changed: Sequence[Incident]) -> None:
@@ -201,7 +201,7 @@ class IncidentRepository:
             values["incident_team_id"] = self._team_id
             rows.append(values)
         self._driver.update_incidents(rows)
-        self._notify(changed, opened=False)
+        self._notify(changed)
         self._store_new_events(changed)
 
     def delete_many(self, incident_ids: Sequence[str]) -> None:
@@ -395,28 +395,10 @@ class IncidentRepository:
                 seen[row.cx_event_key] = row.incident_id
         return seen
 
-    def _notify(self, recorded: Sequence[Incident], opened: bool) -> None:
-        """Write the notifications the new events fire, before the events are stored (and drained): a
-        loaded incident's state before them is its last stored event's snapshot."""
-        if self._outbox is None or not self._outbox.enabled_rules():
-            return
-        before = {} if opened else self.last_snapshots([incident.id for incident in recorded])
-        self._outbox.record_changes(recorded, before)
-
-    def last_snapshots(self, incident_ids: Sequence[str]) -> dict[str, IncidentSnapshot]:
-        """Each incident as its newest stored event left it."""
-        e = incident_events.c
-        found: dict[str, IncidentSnapshot] = {}
-        for chunk in _chunks(list(incident_ids)):
-            newest = (
-                select(func.max(e.seq))
-                .where(e.team_id == self._team_id, e.incident_id.in_(chunk))
-                .group_by(e.incident_id)
-            )
-            statement = select(incident_events).where(e.seq.in_(newest.scalar_subquery()))
-            for row in self._connection.execute(statement):
-                found[row.incident_id] = _snapshot_from_row(row, "incident_")
-        return found
+    def _notify(self, recorded: Sequence[Incident]) -> None:
+        """Write the notifications the new events fire, before the events are stored (and drained)."""
+        if self._outbox is not None and self._outbox.enabled_rules():
+            self._outbox.record_changes(recorded)
 
     def _store_new_events(self, recorded: Sequence[Incident]) -> None:
         rows = [_event_values(self._team_id, event) for incident in recorded for event in incident.new_events]
@@ -424,6 +406,7 @@ class IncidentRepository:
             self._driver.insert_events(rows)
         for incident in recorded:
             incident.new_events.clear()
+            incident.stored_status, incident.stored_severity = incident.status, incident.severity
 
 
 # ---- row mapping -------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -38,6 +39,7 @@ from incidents_service.storage.tables import notification_changes
 from tests.builders import RESOLVED, TRIGGERED, alert, report, status_details, sv, svs, violated_fields
 from tests.conftest import BackgroundServer, Client
 from tests.http_calls import connect
+from tests.support.metrics import scrape, value
 from tests.support.notify import (
     ALLOWED_NETWORKS,
     Rules,
@@ -745,3 +747,33 @@ def test_notifications_are_counted_by_state(world, receivers):
         DeliveryState.DELIVERED: 1,
         DeliveryState.FAILED: 1,
     }
+
+
+def test_calls_come_first_yet_everything_is_delivered_while_they_go_on(world, receivers):
+    # SPEC 14: delivery is outside the request path. While calls keep the server busy, the dispatcher
+    # holds its work back (its held-back time grows) and still delivers, without waiting for a lull.
+    team_id, client, rules = world.team()
+    receiver = receivers()
+    rules.webhook(receiver.url, [nt.NOTIFICATION_CHANGE_OPENED])
+    held_before = value(scrape(world.http_url)[0], "incidents_notify_held_back_seconds_total")
+    stop = threading.Event()
+
+    def keep_busy() -> None:
+        while not stop.is_set():
+            client.incidents.ListIncidents(svc.ListIncidentsRequest())
+
+    busy = [threading.Thread(target=keep_busy) for _ in range(3)]
+    for thread in busy:
+        thread.start()
+    try:
+        for _ in range(20):
+            _open(client, f"busy-{uuid.uuid4().hex}")
+        wait_for(lambda: len(receiver.snapshot()) >= 20, 60, "every notification delivered while calls go on")
+        held_after = value(scrape(world.http_url)[0], "incidents_notify_held_back_seconds_total")
+    finally:
+        stop.set()
+        for thread in busy:
+            thread.join()
+    assert len(receiver.snapshot()) == 20
+    assert held_after > held_before, "the dispatcher never held back for the calls"
+    settled(world.engine, team_id)

@@ -24,6 +24,7 @@ from tests.e2e.test_faults import make_team, migrate, start_server
 from tests.http_calls import connect
 from tests.support.logs import log_lines
 from tests.support.metrics import scrape, value
+from tests.support.notify import wait_for
 from tests.support.ports import free_port
 
 pytestmark = pytest.mark.e2e
@@ -121,6 +122,13 @@ def test_serve_processes_metrics_add_up_every_process_and_the_folder_goes_away(s
     try:
         started_folders = metrics_folders() - folders_before
         assert len(started_folders) == 1
+        # The server answered as soon as one process listened: wait for the other too, or every call
+        # below may go to the first (seen in CI: all 30 to one process).
+        wait_for(
+            lambda: len({line["pid"] for line in log_lines(log.read_text()) if line["event"] == "serving"}) == 2,
+            30,
+            "both processes serving",
+        )
         # A fresh connection per call: the kernel spreads them over both processes (SO_REUSEPORT).
         key = uuid.uuid4().hex
         for index in range(30):
