@@ -333,6 +333,10 @@ class IncidentsServer:
             options=[
                 ("grpc.max_receive_message_length", MAX_REQUEST_BYTES),
                 ("grpc.max_concurrent_streams", MAX_STREAMS_PER_CONNECTION),
+                # Flow-control windows stay at their initial 64 KiB: grown by bandwidth probing, they let
+                # a client push whole 4 MiB bodies on every stream before a call is refused (100 calls
+                # without a key put 140-335 MiB in gRPC's buffers).
+                ("grpc.http2.bdp_probe", 0),
                 # Only `serve --processes N` shares its port; otherwise a busy port is an error.
                 ("grpc.so_reuseport", 1 if settings.reuse_port else 0),
             ],
