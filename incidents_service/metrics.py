@@ -61,7 +61,7 @@ ALERT_EVENTS = Counter(
 )
 NOTIFY_HELD_BACK_SECONDS = Counter(
     "incidents_notify_held_back_seconds",
-    "Time the notification dispatcher held back its database work because calls queued for Python",
+    "Time the notification dispatcher held back its database work because calls were being served",
 )
 
 # Children by label values, so a call costs a dict look-up rather than the library's locked one.

@@ -57,6 +57,12 @@ _CALLS_LOOK_SECONDS = 0.05
 log = get_logger("incidents_service.notify")
 
 
+def _calls_served_since(begun: int) -> bool:
+    """Whether a call is being served now, or began since TURNS.calls() said `begun`."""
+    begun_now, running = TURNS.calls()
+    return running > 0 or begun_now != begun
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -153,8 +159,7 @@ class Dispatcher:
             started = time.perf_counter()
             with TURNS.turn(background=True):
                 result = work()
-            begun_now, running = TURNS.calls()
-            return result, time.perf_counter() - started, running > 0 or begun_now != begun
+            return result, time.perf_counter() - started, _calls_served_since(begun)
 
         result, seconds, calls_served = await asyncio.get_running_loop().run_in_executor(self._storage_threads, in_turn)
         share = self._settings.busy_share
@@ -173,8 +178,7 @@ class Dispatcher:
             begun, _ = TURNS.calls()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), min(left, _CALLS_LOOK_SECONDS))
-            begun_now, running = TURNS.calls()
-            if running == 0 and begun_now == begun:
+            if not _calls_served_since(begun):
                 self._resume_at = 0.0
                 break
         if (held := time.monotonic() - started) > 0.001:

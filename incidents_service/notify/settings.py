@@ -26,8 +26,8 @@ class NotifySettings:
     lease_seconds: float = 30.0
     poll_seconds: float = 0.5  # how often an idle dispatcher looks for due notifications
     concurrency: int = 32  # deliveries in flight per process
-    # While calls queue for Python, the dispatcher's database work takes at most this share of the
-    # time (1: it never holds back). Calls come first; with no call waiting it runs flat out.
+    # While calls are being served, the dispatcher's database work takes at most this share of the
+    # time (1: it never holds back). Calls come first; with no call being served it runs flat out.
     busy_share: float = 0.1
 
     @classmethod
@@ -84,5 +84,5 @@ class NotifySettings:
         if not 1 <= self.concurrency <= 1000:
             found.append("notification concurrency must be between 1 and 1000")
         if not 0.01 <= self.busy_share <= 1:
-            found.append("the notification dispatcher's share while calls queue must be between 0.01 and 1")
+            found.append("the notification dispatcher's share while calls are served must be between 0.01 and 1")
         return found

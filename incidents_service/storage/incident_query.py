@@ -54,19 +54,6 @@ _STATE_ORDER = {IncidentState.TRIGGERED: 1, IncidentState.RESOLVED: 2}
 CONTAINMENT_MAX_VALUES = 8
 
 
-def one_of(expression: Any, values: Sequence[str], postgres: bool) -> ColumnElement[bool]:
-    """expression IN values. Past a few values the list travels as one parameter (a text[] on
-    PostgreSQL, a JSON array on SQLite): a parameter per value made a filter at the caps (SPEC 11:
-    thousands of values) spend most of its time, GIL held, in SQLAlchemy expanding the list and in
-    the driver rewriting placeholders."""
-    if len(values) <= CONTAINMENT_MAX_VALUES:
-        return expression.in_(values)
-    if postgres:
-        return expression == any_(bindparam(None, list(values), type_=ARRAY(String())))
-    listed = func.json_each(bindparam(None, json.dumps(list(values)), type_=String())).table_valued("value")
-    return expression.in_(select(listed.c.value))
-
-
 def escape_like(text: str) -> str:
     """A LIKE pattern matching `text` literally (escape character backslash)."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -223,7 +210,17 @@ class IncidentQuery:
         return select(label.c.value).where(label.c.key == key).scalar_subquery()
 
     def _one_of(self, expression: Any, values: frozenset[str]) -> ColumnElement[bool]:
-        return one_of(expression, sorted(values), self._postgres)
+        """expression IN values. Past a few values the list travels as one parameter (a text[] on
+        PostgreSQL, a JSON array on SQLite): a parameter per value made a filter at the caps (SPEC 11:
+        thousands of values) spend most of its time, GIL held, in SQLAlchemy expanding the list and in
+        the driver rewriting placeholders."""
+        ordered = sorted(values)
+        if len(ordered) <= CONTAINMENT_MAX_VALUES:
+            return expression.in_(ordered)
+        if self._postgres:
+            return expression == any_(bindparam(None, ordered, type_=ARRAY(String())))
+        listed = func.json_each(bindparam(None, json.dumps(ordered), type_=String())).table_valued("value")
+        return expression.in_(select(listed.c.value))
 
     def _label_in(self, column: Any, key: str, values: frozenset[str]) -> ColumnElement[bool]:
         if self._postgres and len(values) <= CONTAINMENT_MAX_VALUES:

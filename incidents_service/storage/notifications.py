@@ -249,7 +249,7 @@ class NotificationRepository:
         rules = self.enabled_rules()
         if not rules:
             return
-        change_rows: list[list[Any]] = []  # [None (its id, below), incident id, event id, change, ...]
+        change_rows: list[list[Any]] = []  # [incident id, event id, change, ...]; each gets its id below
         for incident in changed:
             previous: Standing | None = incident.stored_standing
             # Only a new incident has no stored standing, and its first event opens it.
@@ -269,7 +269,6 @@ class NotificationRepository:
                         continue
                     change_rows.append(
                         [
-                            None,
                             incident.id,
                             event.id,
                             change.value,
@@ -279,8 +278,8 @@ class NotificationRepository:
                         ]
                     )
         if change_rows:
-            for row, change_id in zip(change_rows, uuid_strings(len(change_rows)), strict=True):
-                row[0] = change_id
+            ids = uuid_strings(len(change_rows))
+            change_rows = [[change_id, *row] for change_id, row in zip(ids, change_rows, strict=True)]
             postgres = self._connection.dialect.name == "postgresql"
             self._connection.execute(
                 _INSERT_CHANGES_POSTGRES if postgres else _INSERT_CHANGES_SQLITE,
